@@ -1,0 +1,17 @@
+/* commands.h — the memlens subcommands. Each takes the arguments after its name (argv[0] is the
+ * subcommand name) and returns the process exit status. The CLI is the only layer that prints to the
+ * user; errors are one line on stderr, "memlens: <subject>: <what is wrong>". */
+#ifndef ML_CLI_COMMANDS_H
+#define ML_CLI_COMMANDS_H
+
+/* Exit statuses of the report commands. `memlens run` exits with the traced program's status. */
+#define ML_EXIT_OK 0
+#define ML_EXIT_ERROR 1 /* bad input file, I/O error */
+#define ML_EXIT_USAGE 2 /* bad command line */
+
+int ml_cmd_run(int argc, char **argv);     /* run.c */
+int ml_cmd_summary(int argc, char **argv); /* cmd_reports.c */
+int ml_cmd_top(int argc, char **argv);     /* cmd_reports.c */
+int ml_cmd_leaks(int argc, char **argv);   /* cmd_reports.c */
+
+#endif

@@ -1,0 +1,48 @@
+/* main.c — memlens command-line entry: dispatches to a subcommand. */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli/commands.h"
+#include "cli/version.h"
+
+typedef struct {
+	const char *name;
+	int (*fn)(int, char **);
+	const char *synopsis;
+} command_t;
+
+static const command_t commands[] = {
+	{"run", ml_cmd_run, "run [-o FILE] [--max-depth N] [--python PATH] [--] script.py|-m module [args...]"},
+	{"summary", ml_cmd_summary, "summary FILE          duration, allocated, peak, leaks at exit"},
+	{"top", ml_cmd_top, "top FILE [--by line|function|file|stack] [--at peak|end|total] [-n N]"},
+	{"leaks", ml_cmd_leaks, "leaks FILE [-n N]     blocks alive at exit, by allocation stack"},
+};
+
+static void usage(FILE *out)
+{
+	fprintf(out, "memlens %s — exact memory tracing for Python programs\n\nusage:\n", ML_VERSION);
+	for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+		fprintf(out, "  memlens %s\n", commands[i].synopsis);
+	fprintf(out, "\nmemlens COMMAND --help for the options of one command.\n");
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2) {
+		usage(stderr);
+		return ML_EXIT_USAGE;
+	}
+	if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help") || !strcmp(argv[1], "help")) {
+		usage(stdout);
+		return ML_EXIT_OK;
+	}
+	if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "-V")) {
+		printf("memlens %s\n", ML_VERSION);
+		return ML_EXIT_OK;
+	}
+	for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+		if (!strcmp(argv[1], commands[i].name))
+			return commands[i].fn(argc - 1, argv + 1);
+	fprintf(stderr, "memlens: unknown command '%s' (memlens --help lists them)\n", argv[1]);
+	return ML_EXIT_USAGE;
+}

@@ -1,0 +1,37 @@
+/* state.h — the tracker's shared state, private to src/tracker/.
+ *
+ * One instance per process (ml_g). `lock` protects the tables; the hooks take it for each recorded
+ * event (the GIL alone is not enough: raw-domain allocations can come from threads without it, and
+ * the writer thread reads the tables without the GIL).
+ */
+#ifndef ML_STATE_H
+#define ML_STATE_H
+
+#include <pthread.h>
+#include <stdint.h>
+
+#include "tracker/livetable.h"
+#include "tracker/stackstats.h"
+#include "tracker/stacktrie.h"
+
+typedef struct {
+	pthread_mutex_t lock;
+	ml_live_t live;   /* under lock */
+	ml_trie_t trie;   /* under lock */
+	ml_stats_t stats; /* under lock */
+	/* Hooks record while set. Written under the lock; read without it first as a cheap filter,
+	 * then again under the lock before recording. */
+	volatile int active;
+	int stopped_early; /* under lock: tracing stopped on an error before the program ended */
+	uint64_t generation; /* bumped at every start: per-thread stack caches from before are stale */
+	size_t max_depth;
+	int pid; /* the process that owns the capture */
+} ml_state_t;
+
+extern ml_state_t ml_g;
+
+/* Stops recording after an error: warns once on stderr with `what`, keeps the program running.
+ * Caller holds the lock. */
+void ml_tracker_fail_locked(const char *what);
+
+#endif

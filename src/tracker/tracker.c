@@ -1,0 +1,450 @@
+/* tracker.c — allocator hooks, per-thread stack capture, start/stop. See tracker.h.
+ *
+ * Cost per allocation, in order: the reentrancy flag, the real allocation, a walk of the thread's
+ * frame chain copying (code, offset) pairs, a comparison with the previous stack of the same thread
+ * (outermost first), trie lookups only for the frames that differ — typically the innermost one or
+ * two — and, under the lock, one live-table insert and one counter update. A free is one live-table
+ * removal and one counter update; it never looks at the stack.
+ */
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+
+#include "tracker/tracker.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "core/capfmt.h"
+#include "tracker/frames.h"
+#include "tracker/state.h"
+#include "tracker/writer.h"
+
+ml_state_t ml_g = {.lock = PTHREAD_MUTEX_INITIALIZER};
+
+/* ---- per-thread state ----
+ * t_guard is set while this thread is inside a hook: allocations made by the real allocator (pymalloc
+ * falls back to the raw domain for large blocks) or by the interpreter calls the tracker makes
+ * (interning a new function name) pass straight through instead of being recorded twice or
+ * recursing. Initial-exec TLS: one fs-relative load, no __tls_get_addr call on the hot path. */
+typedef struct {
+	ml_frame_t *cur;       /* this event's frames, innermost first */
+	size_t cap;
+	ml_frame_t *prev;      /* previous event's frames, outermost first */
+	uint32_t *prev_raw;    /* raw trie node of prev[0..k] */
+	size_t prev_depth, prev_cap;
+	uint64_t generation;
+} thread_cache_t;
+
+static __thread int t_guard __attribute__((tls_model("initial-exec")));
+static __thread thread_cache_t *t_cache __attribute__((tls_model("initial-exec")));
+static pthread_key_t cache_key;
+static pthread_once_t cache_once = PTHREAD_ONCE_INIT;
+
+static void cache_destroy(void *p)
+{
+	thread_cache_t *c = p;
+	free(c->cur);
+	free(c->prev);
+	free(c->prev_raw);
+	free(c);
+}
+
+static void cache_key_init(void) { pthread_key_create(&cache_key, cache_destroy); }
+
+static thread_cache_t *thread_cache(void)
+{
+	if (t_cache)
+		return t_cache;
+	pthread_once(&cache_once, cache_key_init);
+	thread_cache_t *c = calloc(1, sizeof *c);
+	if (!c)
+		return NULL;
+	c->cap = 64;
+	c->cur = malloc(c->cap * sizeof *c->cur);
+	if (!c->cur) {
+		free(c);
+		return NULL;
+	}
+	pthread_setspecific(cache_key, c);
+	t_cache = c;
+	return c;
+}
+
+/* Fills c->cur with the current stack; returns the depth. Grows the buffer for deep stacks
+ * (re-walking once per doubling), up to max_depth when one is set. */
+static size_t collect(thread_cache_t *c)
+{
+	for (;;) {
+		size_t max = ml_g.max_depth && ml_g.max_depth < c->cap ? ml_g.max_depth : c->cap;
+		int more;
+		size_t n = ml_frames_collect(c->cur, max, &more);
+		if (!more || max == ml_g.max_depth)
+			return n;
+		ml_frame_t *p = realloc(c->cur, c->cap * 2 * sizeof *p);
+		if (!p)
+			return n; /* keep the innermost frames we have */
+		c->cur = p;
+		c->cap *= 2;
+	}
+}
+
+/* ---- interning (lock held, GIL held) ---- */
+
+static uint32_t intern_pystr(PyObject *s)
+{
+	if (!s || !PyUnicode_Check(s))
+		return ml_trie_string(&ml_g.trie, "?", 1);
+	if (PyUnicode_IS_COMPACT_ASCII(s))
+		return ml_trie_string(&ml_g.trie, (const char *)PyUnicode_DATA(s), (size_t)PyUnicode_GET_LENGTH(s));
+	/* Non-ASCII: the UTF-8 conversion may fail (lone surrogates) and must not disturb an exception
+	 * the program is in the middle of handling. */
+	PyObject *et, *ev, *etb;
+	PyErr_Fetch(&et, &ev, &etb);
+	Py_ssize_t n;
+	const char *u = PyUnicode_AsUTF8AndSize(s, &n);
+	uint32_t id = u ? ml_trie_string(&ml_g.trie, u, (size_t)n) : ml_trie_string(&ml_g.trie, "?", 1);
+	PyErr_Clear();
+	PyErr_Restore(et, ev, etb);
+	return id;
+}
+
+static uint32_t func_of(PyCodeObject *code)
+{
+	uint32_t f = ml_trie_func_find(&ml_g.trie, code);
+	if (f)
+		return f;
+#if PY_VERSION_HEX >= 0x030B0000
+	PyObject *name = code->co_qualname;
+#else
+	PyObject *name = code->co_name;
+#endif
+	uint32_t func = intern_pystr(name), file = intern_pystr(code->co_filename);
+	if (!func || !file)
+		return 0;
+	f = ml_trie_func_add(&ml_g.trie, code, func, file);
+	if (f)
+		Py_INCREF(code); /* pinned while traced: its address keys the trie and must not be reused */
+	return f;
+}
+
+static uint32_t new_raw(uint32_t parent, const ml_frame_t *fr)
+{
+	uint32_t f = func_of((PyCodeObject *)fr->code);
+	if (!f)
+		return 0;
+	const ml_func_t *fn = &ml_g.trie.funcs[f];
+	uint32_t eparent = parent ? ml_trie_raw_emitted(&ml_g.trie, parent) : 0;
+	uint32_t node = ml_trie_node(&ml_g.trie, eparent, fn->func, fn->file, (uint32_t)ml_frames_line(fr));
+	return node ? ml_trie_raw_add(&ml_g.trie, parent, fr->code, fr->offset, node) : 0;
+}
+
+static int grow_prev(thread_cache_t *c, size_t n)
+{
+	if (n <= c->prev_cap)
+		return 0;
+	size_t cap = c->prev_cap ? c->prev_cap : 64;
+	while (cap < n)
+		cap *= 2;
+	ml_frame_t *p = realloc(c->prev, cap * sizeof *p);
+	if (!p)
+		return -1;
+	c->prev = p;
+	uint32_t *r = realloc(c->prev_raw, cap * sizeof *r);
+	if (!r)
+		return -1;
+	c->prev_raw = r;
+	c->prev_cap = cap;
+	return 0;
+}
+
+/* Stack id of the frames in c->cur[0..depth). Reuses the part shared, from the outermost frame on,
+ * with this thread's previous stack: same (code, offset) at every level means the same trie path. */
+static int intern_stack(thread_cache_t *c, size_t depth, uint32_t *stack)
+{
+	size_t common = 0;
+	if (c->generation != ml_g.generation) {
+		c->generation = ml_g.generation;
+		c->prev_depth = 0;
+	}
+	while (common < depth && common < c->prev_depth && c->cur[depth - 1 - common].code == c->prev[common].code &&
+	       c->cur[depth - 1 - common].offset == c->prev[common].offset)
+		common++;
+	if (grow_prev(c, depth) < 0)
+		return -1;
+	uint32_t raw = common ? c->prev_raw[common - 1] : 0;
+	for (size_t k = common; k < depth; k++) {
+		const ml_frame_t *fr = &c->cur[depth - 1 - k];
+		uint32_t r = ml_trie_raw_find(&ml_g.trie, raw, fr->code, fr->offset);
+		if (!r && !(r = new_raw(raw, fr))) {
+			c->prev_depth = k;
+			return -1;
+		}
+		c->prev[k] = *fr;
+		c->prev_raw[k] = r;
+		raw = r;
+	}
+	c->prev_depth = depth;
+	*stack = raw ? ml_trie_raw_emitted(&ml_g.trie, raw) : 0;
+	return 0;
+}
+
+/* ---- recording ---- */
+
+void ml_tracker_fail_locked(const char *what)
+{
+	if (!ml_g.active)
+		return;
+	ml_g.active = 0;
+	ml_g.stopped_early = 1;
+	char msg[512];
+	int n = snprintf(msg, sizeof msg, "memlens: %s; tracing stopped, the program continues\n", what);
+	if (n > 0 && write(STDERR_FILENO, msg, (size_t)n < sizeof msg ? (size_t)n : sizeof msg - 1) < 0)
+		return; /* nowhere left to report to */
+}
+
+/* Records a new block. `with_stack`: the calling thread holds the GIL and its frames may be read. */
+static void record_alloc(void *ptr, size_t size, int with_stack)
+{
+	thread_cache_t *c = with_stack ? thread_cache() : NULL;
+	size_t depth = c ? collect(c) : 0;
+	pthread_mutex_lock(&ml_g.lock);
+	if (!ml_g.active)
+		goto out;
+	uint32_t stack = 0;
+	if (depth && intern_stack(c, depth, &stack) < 0) {
+		ml_tracker_fail_locked("out of memory for the stack table");
+		goto out;
+	}
+	uint64_t old;
+	int r = ml_live_put(&ml_g.live, (uintptr_t)ptr, size, stack, &old);
+	if (r < 0) {
+		ml_tracker_fail_locked("out of memory for the live-block table");
+		goto out;
+	}
+	if (r == 1) /* address reused without a free we saw (freed by a foreign allocator) */
+		ml_stats_free_block(&ml_g.stats, ml_live_stack(old), ml_live_size(old));
+	int peak = ml_stats_alloc(&ml_g.stats, stack, size);
+	if (peak == 1)
+		ml_g.stats.peak_t = ml_writer_now_coarse();
+	else if (peak < 0)
+		ml_tracker_fail_locked("out of memory for the stack counters");
+out:
+	pthread_mutex_unlock(&ml_g.lock);
+}
+
+/* Forgets a block before the real free: once freed, its address may be handed out again at once to a
+ * thread that does not hold the GIL, and that block must not be the one removed here. Returns 1 if
+ * the block was tracked (its value in *val). */
+static int record_free(void *ptr, uint64_t *val)
+{
+	int found = 0;
+	pthread_mutex_lock(&ml_g.lock);
+	if (ml_g.active && ml_live_take(&ml_g.live, (uintptr_t)ptr, val)) {
+		ml_stats_free_block(&ml_g.stats, ml_live_stack(*val), ml_live_size(*val));
+		found = 1;
+	}
+	pthread_mutex_unlock(&ml_g.lock);
+	return found;
+}
+
+/* Puts back a block whose realloc failed (the old block is still valid). */
+static void restore_block(void *ptr, uint64_t val)
+{
+	pthread_mutex_lock(&ml_g.lock);
+	uint64_t old;
+	if (ml_g.active && ml_live_put(&ml_g.live, (uintptr_t)ptr, ml_live_size(val), ml_live_stack(val), &old) == 0)
+		ml_stats_alloc(&ml_g.stats, ml_live_stack(val), ml_live_size(val));
+	pthread_mutex_unlock(&ml_g.lock);
+}
+
+/* ---- the hooks ---- */
+
+typedef struct {
+	PyMemAllocatorEx orig;
+	PyMemAllocatorDomain domain;
+} hook_t;
+
+static hook_t hooks[3];
+static int hooks_installed;
+
+static inline int may_read_stack(const hook_t *h)
+{
+	/* mem and object domains require the GIL; raw-domain callers may not hold it */
+	return h->domain != PYMEM_DOMAIN_RAW || PyGILState_Check();
+}
+
+static void *hook_malloc(void *ctx, size_t size)
+{
+	hook_t *h = ctx;
+	if (t_guard)
+		return h->orig.malloc(h->orig.ctx, size);
+	t_guard = 1;
+	void *p = h->orig.malloc(h->orig.ctx, size);
+	if (p && ml_g.active)
+		record_alloc(p, size, may_read_stack(h));
+	t_guard = 0;
+	return p;
+}
+
+static void *hook_calloc(void *ctx, size_t nelem, size_t elsize)
+{
+	hook_t *h = ctx;
+	if (t_guard)
+		return h->orig.calloc(h->orig.ctx, nelem, elsize);
+	t_guard = 1;
+	void *p = h->orig.calloc(h->orig.ctx, nelem, elsize);
+	if (p && ml_g.active)
+		record_alloc(p, nelem * elsize, may_read_stack(h)); /* no overflow: the allocation succeeded */
+	t_guard = 0;
+	return p;
+}
+
+static void *hook_realloc(void *ctx, void *ptr, size_t size)
+{
+	hook_t *h = ctx;
+	if (t_guard)
+		return h->orig.realloc(h->orig.ctx, ptr, size);
+	t_guard = 1;
+	uint64_t val = 0;
+	int tracked = ptr && ml_g.active && record_free(ptr, &val);
+	void *p = h->orig.realloc(h->orig.ctx, ptr, size);
+	if (!p) {
+		if (tracked)
+			restore_block(ptr, val);
+	} else if (ml_g.active) {
+		/* like tracemalloc: the resized block belongs to the stack that resized it */
+		record_alloc(p, size, may_read_stack(h));
+	}
+	t_guard = 0;
+	return p;
+}
+
+static void hook_free(void *ctx, void *ptr)
+{
+	hook_t *h = ctx;
+	if (t_guard || !ptr) {
+		h->orig.free(h->orig.ctx, ptr);
+		return;
+	}
+	t_guard = 1;
+	uint64_t val;
+	if (ml_g.active)
+		record_free(ptr, &val);
+	h->orig.free(h->orig.ctx, ptr);
+	t_guard = 0;
+}
+
+static void install_hooks(void)
+{
+	static const PyMemAllocatorDomain domains[3] = {PYMEM_DOMAIN_RAW, PYMEM_DOMAIN_MEM, PYMEM_DOMAIN_OBJ};
+	for (int i = 0; i < 3; i++) {
+		hooks[i].domain = domains[i];
+		PyMem_GetAllocator(domains[i], &hooks[i].orig);
+		PyMemAllocatorEx a = {&hooks[i], hook_malloc, hook_calloc, hook_realloc, hook_free};
+		PyMem_SetAllocator(domains[i], &a);
+	}
+	hooks_installed = 1;
+}
+
+/* ---- fork: the child keeps running, untraced; the capture belongs to the parent ---- */
+
+static void fork_prepare(void) { pthread_mutex_lock(&ml_g.lock); }
+static void fork_parent(void) { pthread_mutex_unlock(&ml_g.lock); }
+static void fork_child(void)
+{
+	pthread_mutex_init(&ml_g.lock, NULL);
+	if (ml_g.active || ml_g.pid) {
+		ml_g.active = 0;
+		ml_writer_forget();
+	}
+}
+
+/* ---- start / stop ---- */
+
+static void release_tables(void)
+{
+	for (size_t i = 1; i < ml_g.trie.nfuncs; i++)
+		Py_DECREF((PyObject *)ml_g.trie.funcs[i].code);
+	ml_live_free(&ml_g.live);
+	ml_trie_free(&ml_g.trie);
+	ml_stats_free(&ml_g.stats);
+}
+
+int ml_tracker_start(const ml_tracker_opts_t *o, char *err, size_t errlen)
+{
+	static int atfork_done;
+	if (ml_g.active || ml_g.pid) {
+		snprintf(err, errlen, "memlens is already tracing this process");
+		return -1;
+	}
+	ml_buf_t meta = {0};
+	if (ml_live_init(&ml_g.live, 1 << 16) < 0 || ml_trie_init(&ml_g.trie) < 0 || ml_stats_init(&ml_g.stats) < 0) {
+		snprintf(err, errlen, "out of memory");
+		goto fail;
+	}
+	ml_g.max_depth = o->max_depth;
+	ml_g.generation++;
+	ml_g.stopped_early = 0;
+
+	char pid[32], depth[32];
+	snprintf(pid, sizeof pid, "%d", (int)getpid());
+	snprintf(depth, sizeof depth, "%zu", o->max_depth);
+	const char *own[] = {"pid", pid, "max_depth", depth, "mode", "exact"};
+	ml_buf_put_varint(&meta, o->nmeta + 3);
+	for (size_t i = 0; i < 6; i += 2) {
+		ml_buf_put_str(&meta, own[i], strlen(own[i]));
+		ml_buf_put_str(&meta, own[i + 1], strlen(own[i + 1]));
+	}
+	for (size_t i = 0; i < o->nmeta; i++) {
+		ml_buf_put_str(&meta, o->meta[2 * i], strlen(o->meta[2 * i]));
+		ml_buf_put_str(&meta, o->meta[2 * i + 1], strlen(o->meta[2 * i + 1]));
+	}
+	if (ml_buf_failed(&meta)) {
+		snprintf(err, errlen, "out of memory");
+		goto fail;
+	}
+	if (ml_writer_open(o->path, &meta, err, errlen) < 0)
+		goto fail;
+	ml_buf_free(&meta);
+
+	if (!atfork_done) {
+		pthread_atfork(fork_prepare, fork_parent, fork_child);
+		atfork_done = 1;
+	}
+	if (!hooks_installed)
+		install_hooks();
+	ml_g.pid = (int)getpid();
+	pthread_mutex_lock(&ml_g.lock);
+	ml_g.active = 1;
+	pthread_mutex_unlock(&ml_g.lock);
+	if (ml_writer_start() < 0) {
+		snprintf(err, errlen, "cannot start the writer thread: %s", strerror(errno));
+		ml_tracker_stop();
+		return -1;
+	}
+	return 0;
+fail:
+	ml_buf_free(&meta);
+	release_tables();
+	return -1;
+}
+
+void ml_tracker_stop(void)
+{
+	if (!ml_g.pid || ml_g.pid != (int)getpid())
+		return;
+	pthread_mutex_lock(&ml_g.lock);
+	ml_g.active = 0;
+	pthread_mutex_unlock(&ml_g.lock);
+	ml_writer_finish();
+	pthread_mutex_lock(&ml_g.lock);
+	release_tables();
+	ml_g.pid = 0;
+	pthread_mutex_unlock(&ml_g.lock);
+}
+
+int ml_tracker_is_tracing(void) { return ml_g.active; }

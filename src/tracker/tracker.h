@@ -1,0 +1,34 @@
+/* tracker.h — the in-process tracker: what the _memlens extension drives.
+ *
+ * Once started, every allocation, reallocation and free made through CPython's three allocator
+ * domains (raw, mem, object) is recorded with the allocating thread's full Python stack, into a live
+ * table and per-stack counters kept in this process (livetable.h, stackstats.h, stacktrie.h). A
+ * writer thread appends what changed to the capture file every tick (writer.h), so a killed process
+ * still leaves a readable capture.
+ *
+ * The traced program comes first: the hooks never abort it, never print to its stdout, and on any
+ * failure (out of memory, write error) warn once on stderr and stop recording while the program
+ * runs on. After a fork, the child stops recording (the capture belongs to the parent).
+ */
+#ifndef ML_TRACKER_H
+#define ML_TRACKER_H
+
+#include <stddef.h>
+
+typedef struct {
+	const char *path;      /* capture file to create (truncated if it exists) */
+	size_t max_depth;      /* innermost frames kept per stack; 0 = all */
+	const char *const *meta; /* key, value, key, value, ... added to the META record */
+	size_t nmeta;          /* number of pairs */
+} ml_tracker_opts_t;
+
+/* Starts tracing. Needs the GIL. Returns 0, or -1 with a message in err (nothing started). */
+int ml_tracker_start(const ml_tracker_opts_t *opts, char *err, size_t errlen);
+
+/* Stops tracing: final flush with an END record, closes the file, releases the tables. Needs the
+ * GIL. Does nothing if not tracing. */
+void ml_tracker_stop(void);
+
+int ml_tracker_is_tracing(void);
+
+#endif
