@@ -10,6 +10,11 @@ before os._exit.
 """
 
 
+def _cmdline():
+    with open("/proc/self/cmdline", "rb") as f:
+        return f.read().rstrip(b"\0").split(b"\0")
+
+
 def _memlens_boot():
     import os
     import sys
@@ -69,15 +74,10 @@ def _memlens_boot():
         "memlens_version": _memlens.__version__,
         "python_version": sys.version.split("\n")[0],
         "python_executable": sys.executable or "",
-        "argv": "\0".join([module and ("-m " + module) or (sys.argv[0] if sys.argv else "")]
-                          + sys.argv[1:]),
+        # sys.argv is not final while site runs; the kernel's copy is exact (minus the interpreter)
+        "argv": "\0".join(os.fsdecode(a) for a in _cmdline()[1:]),
         "start_unix_ns": str(__import__("time").time_ns()),
     }
-    try:
-        _memlens.start(output, max_depth, meta)
-    except OSError as e:
-        fail("cannot write the capture: %s" % e)
-
     import atexit
 
     # Registered first, so it runs last: after every atexit handler of the program.
@@ -90,10 +90,14 @@ def _memlens_boot():
 
     _exit.__doc__ = real_exit.__doc__
     os._exit = _exit
+    try:
+        _memlens.start(output, max_depth, meta)  # last: the bootstrap's own work is not traced
+    except OSError as e:
+        fail("cannot write the capture: %s" % e)
     if status_fd >= 0:
         os.write(status_fd, b"ok")
         os.close(status_fd)
 
 
 _memlens_boot()
-del _memlens_boot
+del _memlens_boot, _cmdline

@@ -20,6 +20,7 @@ static PyObject *mod_start(PyObject *self, PyObject *args, PyObject *kw)
 	PyObject *path_obj, *meta = NULL, *bytes = NULL, *items = NULL;
 	Py_ssize_t max_depth = 0;
 	const char **kv = NULL;
+	size_t *kvlen = NULL;
 	(void)self;
 	if (!PyArg_ParseTupleAndKeywords(args, kw, "O|nO!:start", kwlist, &path_obj, &max_depth, &PyDict_Type, &meta))
 		return NULL;
@@ -36,7 +37,8 @@ static PyObject *mod_start(PyObject *self, PyObject *args, PyObject *kw)
 			goto fail;
 		n = PyList_GET_SIZE(items);
 		kv = calloc((size_t)(2 * n + 2), sizeof *kv);
-		if (!kv) {
+		kvlen = calloc((size_t)(2 * n + 2), sizeof *kvlen);
+		if (!kv || !kvlen) {
 			PyErr_NoMemory();
 			goto fail;
 		}
@@ -48,23 +50,27 @@ static PyObject *mod_start(PyObject *self, PyObject *args, PyObject *kw)
 					PyErr_SetString(PyExc_TypeError, "meta keys and values must be str");
 					goto fail;
 				}
-				if (!(kv[2 * i + j] = PyUnicode_AsUTF8(s)))
+				Py_ssize_t len;
+				if (!(kv[2 * i + j] = PyUnicode_AsUTF8AndSize(s, &len)))
 					goto fail;
+				kvlen[2 * i + j] = (size_t)len;
 			}
 		}
 	}
-	ml_tracker_opts_t o = {PyBytes_AS_STRING(bytes), (size_t)max_depth, kv, (size_t)n};
+	ml_tracker_opts_t o = {PyBytes_AS_STRING(bytes), (size_t)max_depth, kv, kvlen, (size_t)n};
 	char err[512];
 	if (ml_tracker_start(&o, err, sizeof err) < 0) {
 		PyErr_SetString(PyExc_OSError, err);
 		goto fail;
 	}
 	free(kv);
+	free(kvlen);
 	Py_XDECREF(items);
 	Py_DECREF(bytes);
 	Py_RETURN_NONE;
 fail:
 	free(kv);
+	free(kvlen);
 	Py_XDECREF(items);
 	Py_XDECREF(bytes);
 	return NULL;

@@ -399,10 +399,8 @@ int ml_tracker_start(const ml_tracker_opts_t *o, char *err, size_t errlen)
 		ml_buf_put_str(&meta, own[i], strlen(own[i]));
 		ml_buf_put_str(&meta, own[i + 1], strlen(own[i + 1]));
 	}
-	for (size_t i = 0; i < o->nmeta; i++) {
-		ml_buf_put_str(&meta, o->meta[2 * i], strlen(o->meta[2 * i]));
-		ml_buf_put_str(&meta, o->meta[2 * i + 1], strlen(o->meta[2 * i + 1]));
-	}
+	for (size_t i = 0; i < 2 * o->nmeta; i++)
+		ml_buf_put_str(&meta, o->meta[i], o->meta_len[i]);
 	if (ml_buf_failed(&meta)) {
 		snprintf(err, errlen, "out of memory");
 		goto fail;

@@ -19,7 +19,8 @@ typedef struct {
 	const char *path;      /* capture file to create (truncated if it exists) */
 	size_t max_depth;      /* innermost frames kept per stack; 0 = all */
 	const char *const *meta; /* key, value, key, value, ... added to the META record */
-	size_t nmeta;          /* number of pairs */
+	const size_t *meta_len;  /* their lengths in bytes (values may hold NUL bytes) */
+	size_t nmeta;            /* number of pairs */
 } ml_tracker_opts_t;
 
 /* Starts tracing. Needs the GIL. Returns 0, or -1 with a message in err (nothing started). */

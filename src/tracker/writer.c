@@ -23,6 +23,7 @@
 static struct {
 	int fd;
 	int open;
+	off_t good;         /* file size after the last complete flush */
 	uint64_t t0;        /* CLOCK_MONOTONIC at start */
 	ml_buf_t buf;
 	int statm;          /* /proc/self/statm, or -1 */
@@ -99,6 +100,15 @@ static int write_flush(size_t start, uint64_t t)
 		*q++ = (uint8_t)(crc >> (8 * i));
 	ml_buf_put_record(&w.buf, ML_REC_FLUSH, p, (size_t)(q - p));
 	int rc = ml_buf_failed(&w.buf) ? -1 : write_all(w.fd, w.buf.data, w.buf.len);
+	if (rc == 0) {
+		w.good += (off_t)w.buf.len;
+	} else {
+		/* a partial flush would make the file corrupt; cut it back so it stays readable */
+		int saved = errno;
+		int cut = ftruncate(w.fd, w.good);
+		(void)cut; /* if even this fails, readers report the partial flush as corruption */
+		errno = saved;
+	}
 	ml_buf_clear(&w.buf);
 	return rc;
 }
@@ -152,6 +162,7 @@ int ml_writer_open(const char *path, const ml_buf_t *meta, char *err, size_t err
 	w.page = sysconf(_SC_PAGESIZE);
 	w.statm = open("/proc/self/statm", O_RDONLY | O_CLOEXEC);
 	w.stop = 0;
+	w.good = 0;
 	ml_buf_clear(&w.buf);
 	ml_buf_put(&w.buf, ML_CAP_MAGIC, ML_CAP_MAGIC_LEN);
 	ml_buf_put_u32le(&w.buf, ML_CAP_VERSION);
