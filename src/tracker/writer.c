@@ -25,6 +25,7 @@ static struct {
 	int open;
 	off_t good;         /* file size after the last complete flush */
 	uint64_t t0;        /* CLOCK_MONOTONIC at start */
+	uint64_t t0_coarse; /* CLOCK_MONOTONIC_COARSE at start: the two clocks differ by up to a tick */
 	ml_buf_t buf;
 	int statm;          /* /proc/self/statm, or -1 */
 	long page;
@@ -47,7 +48,7 @@ uint64_t ml_writer_now(void) { return mono(CLOCK_MONOTONIC) - w.t0; }
 uint64_t ml_writer_now_coarse(void)
 {
 	uint64_t t = mono(CLOCK_MONOTONIC_COARSE);
-	return t > w.t0 ? t - w.t0 : 0;
+	return t > w.t0_coarse ? t - w.t0_coarse : 0;
 }
 
 static int write_all(int fd, const uint8_t *p, size_t n)
@@ -159,6 +160,7 @@ int ml_writer_open(const char *path, const ml_buf_t *meta, char *err, size_t err
 		return -1;
 	}
 	w.t0 = mono(CLOCK_MONOTONIC);
+	w.t0_coarse = mono(CLOCK_MONOTONIC_COARSE);
 	w.page = sysconf(_SC_PAGESIZE);
 	w.statm = open("/proc/self/statm", O_RDONLY | O_CLOEXEC);
 	w.stop = 0;
