@@ -26,7 +26,7 @@ MEMLENS_SRC  := $(CORE_SRC) $(ANALYSIS_SRC) $(REPORT_SRC) $(CLI_SRC)
 MEMLENS_OBJ  := $(MEMLENS_SRC:%.c=$(BUILD)/obj/%.o)
 TRACKER_SRC  := $(wildcard src/tracker/*.c src/pymod/*.c) $(CORE_SRC)
 
-.PHONY: all deps memlens pyext demo test test-unit test-e2e test-san fuzz-smoke bench clean
+.PHONY: all deps memlens pyext demo test test-unit test-e2e test-san fuzz-smoke bench clean install
 all: deps memlens pyext
 
 deps:
@@ -63,3 +63,10 @@ demo: all
 
 clean:
 	rm -rf build build-san build-fuzz
+
+PREFIX ?= /usr/local
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/memlens/memlens $(DESTDIR)$(PREFIX)/lib/memlens/boot
+	install -m 755 $(BUILD)/memlens $(DESTDIR)$(PREFIX)/bin/memlens
+	install -m 644 $(BUILD)/lib/memlens/* $(DESTDIR)$(PREFIX)/lib/memlens/memlens/
+	install -m 644 $(BUILD)/lib/boot/* $(DESTDIR)$(PREFIX)/lib/memlens/boot/

@@ -27,7 +27,7 @@ test-e2e: all
 
 test-san:
 	$(MAKE) SAN=1 test-unit
-	$(MAKE) SAN=1 all
+	$(MAKE) SAN=1 PYTHONS=/usr/bin/python3 all
 	MEMLENS=$(abspath build-san/memlens) MEMLENS_SAN=1 MEMLENS_PYTHONS=/usr/bin/python3 \
 		$(PYTEST) -q -p no:cacheprovider -m "not slow" tests/e2e
 
