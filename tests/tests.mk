@@ -8,7 +8,10 @@
 FUZZ_SECONDS ?= 45
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
-LIB_OBJ  := $(filter-out $(BUILD)/obj/src/cli/main.o,$(MEMLENS_OBJ))
+# the tracker's Python-free parts are unit-tested outside the interpreter
+TRACKER_PURE_OBJ := $(patsubst %.c,$(BUILD)/obj/%.o,src/tracker/livetable.c src/tracker/ptrmap.c \
+	src/tracker/stacktrie.c src/tracker/stackstats.c)
+LIB_OBJ  := $(filter-out $(BUILD)/obj/src/cli/main.o,$(MEMLENS_OBJ)) $(TRACKER_PURE_OBJ)
 FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BIN := $(FUZZ_SRC:tests/fuzz/%.c=build-fuzz/%)
 PYTEST   := /usr/bin/python3 -m pytest

@@ -30,7 +30,10 @@ static inline PyThreadState *current_tstate(void)
 
 #if PY_VERSION_HEX >= 0x030B0000
 
-static inline PyCodeObject *frame_code(_PyInterpreterFrame *f)
+/* Code object of a frame, or NULL for frames that are not Python-visible. Only the innermost frame
+ * can be incomplete (still before its RESUME): a frame with a callee has executed a call. Checking
+ * just that one saves a load from every outer frame's code object. */
+static inline PyCodeObject *frame_code(_PyInterpreterFrame *f, int innermost)
 {
 #if PY_VERSION_HEX >= 0x030D0000
 	if (f->owner == FRAME_OWNED_BY_CSTACK || !PyCode_Check(f->f_executable))
@@ -45,7 +48,7 @@ static inline PyCodeObject *frame_code(_PyInterpreterFrame *f)
 	PyCodeObject *code = f->f_code;
 	_Py_CODEUNIT *instr = f->prev_instr;
 #endif
-	if (f->owner != FRAME_OWNED_BY_GENERATOR && instr < _PyCode_CODE(code) + code->_co_firsttraceable)
+	if (innermost && f->owner != FRAME_OWNED_BY_GENERATOR && instr < _PyCode_CODE(code) + code->_co_firsttraceable)
 		return NULL; /* incomplete: still setting up, not a Python-visible frame yet */
 	return code;
 }
@@ -62,8 +65,9 @@ size_t ml_frames_collect(ml_frame_t *out, size_t max, int *more)
 #else
 	_PyInterpreterFrame *f = ts->cframe ? ts->cframe->current_frame : NULL;
 #endif
-	for (; f; f = f->previous) {
-		PyCodeObject *code = frame_code(f);
+	for (int innermost = 1; f; f = f->previous) {
+		PyCodeObject *code = frame_code(f, innermost);
+		innermost = 0;
 		if (!code)
 			continue;
 		if (n == max) {

@@ -2,141 +2,269 @@
 #include "tracker/livetable.h"
 
 #include <stdlib.h>
+#include <string.h>
+
+#define CHUNK_SHIFT 16
+#define UNIT_SHIFT 4 /* CPython's allocators return 16-byte aligned blocks on 64-bit systems */
+#define LEAF_MIN 8u
+#define SIZE_BITS 27
+#define MAX_LEAF_SIZE ((UINT64_C(1) << SIZE_BITS) - 1)
+
+/* entry: (offset unit + 1) << 51 | size << 24 | stack; 0 = empty */
+struct ml_leaf {
+	uint32_t mask;
+	uint32_t count;
+	uint64_t e[];
+};
+
+static inline uint32_t e_off(uint64_t e) { return (uint32_t)(e >> 51) - 1; }
+static inline uint64_t e_size(uint64_t e) { return (e >> 24) & MAX_LEAF_SIZE; }
+static inline uint32_t e_stack(uint64_t e) { return (uint32_t)(e & ML_LIVE_MAX_STACK); }
+static inline uint64_t e_make(uint32_t off, uint64_t size, uint32_t stack)
+{
+	return (uint64_t)(off + 1) << 51 | size << 24 | stack;
+}
+
+/* Fibonacci hashing of the offset: blocks of one size class have offsets in arithmetic progression,
+ * which a plain mask would fold onto a fraction of the slots. */
+static inline uint32_t home(const ml_leaf_t *l, uint32_t off)
+{
+	return ((off + 1) * 0x9E3779B1u >> 16) & l->mask;
+}
+
+static ml_leaf_t *leaf_new(ml_live_t *t, uint32_t cap)
+{
+	ml_leaf_t *l = calloc(1, sizeof *l + cap * sizeof l->e[0]);
+	if (l) {
+		l->mask = cap - 1;
+		t->bytes += sizeof *l + cap * sizeof l->e[0];
+	}
+	return l;
+}
+
+static void leaf_release(ml_live_t *t, ml_leaf_t *l)
+{
+	if (t->bytes > t->max_bytes)
+		t->max_bytes = t->bytes;
+	t->bytes -= sizeof *l + (l->mask + 1) * sizeof l->e[0];
+	free(l);
+}
+
+/* Slot of offset `off` in the leaf, or of the empty slot where it would go. */
+static inline uint32_t leaf_find(const ml_leaf_t *l, uint32_t off)
+{
+	uint32_t i = home(l, off);
+	while (l->e[i] && e_off(l->e[i]) != off)
+		i = (i + 1) & l->mask;
+	return i;
+}
+
+static void leaf_remove_at(ml_leaf_t *l, uint32_t i)
+{
+	/* backward shift: move later entries of the run into the hole when that is nearer their home */
+	for (uint32_t j = (i + 1) & l->mask; l->e[j]; j = (j + 1) & l->mask) {
+		uint32_t k = home(l, e_off(l->e[j]));
+		if (((j - k) & l->mask) >= ((j - i) & l->mask)) {
+			l->e[i] = l->e[j];
+			i = j;
+		}
+	}
+	l->e[i] = 0;
+	l->count--;
+}
+
+/* ---- the chunk map ---- */
 
 static inline uint64_t mix(uint64_t k)
 {
-	/* murmur3 finalizer: addresses differ mostly in middle bits; this spreads them over all 64 */
 	k ^= k >> 33;
 	k *= UINT64_C(0xff51afd7ed558ccd);
-	k ^= k >> 33;
-	k *= UINT64_C(0xc4ceb9fe1a85ec53);
 	k ^= k >> 33;
 	return k;
 }
 
-static inline size_t home(const ml_live_t *t, uint64_t key)
+static inline size_t chunk_slot(const ml_live_t *t, uint64_t key)
 {
-	return (size_t)(((unsigned __int128)mix(key) * t->cap) >> 64);
+	size_t i = mix(key) & t->chunk_mask;
+	while (t->chunks[i].key && t->chunks[i].key != key)
+		i = (i + 1) & t->chunk_mask;
+	return i;
 }
 
-static inline size_t dist(const ml_live_t *t, size_t slot, uint64_t key)
+static int chunks_grow(ml_live_t *t)
 {
-	size_t h = home(t, key);
-	return slot >= h ? slot - h : slot + t->cap - h;
-}
-
-int ml_live_init(ml_live_t *t, size_t initial_cap)
-{
-	if (initial_cap < 64)
-		initial_cap = 64;
-	t->slots = calloc(initial_cap, sizeof *t->slots);
-	if (!t->slots)
+	size_t cap = (t->chunk_mask + 1) * 2;
+	ml_chunk_slot_t *n = calloc(cap, sizeof *n), *old = t->chunks;
+	if (!n)
 		return -1;
-	t->cap = initial_cap;
-	t->count = 0;
-	t->limit = initial_cap / 10 * 9;
+	size_t oldcap = t->chunk_mask + 1;
+	t->chunks = n;
+	t->chunk_mask = cap - 1;
+	for (size_t i = 0; i < oldcap; i++)
+		if (old[i].key)
+			t->chunks[chunk_slot(t, old[i].key)] = old[i];
+	free(old);
+	t->bytes += (cap - oldcap) * sizeof *n;
+	return 0;
+}
+
+static inline void remember(ml_live_t *t, uint64_t key, ml_leaf_t *l)
+{
+	ml_chunk_slot_t *r = &t->recent[key & 15];
+	r->key = key;
+	r->leaf = l;
+}
+
+/* The leaf of a chunk, or NULL. Leaves are never freed while their chunk is in the map, so a
+ * remembered leaf stays valid until replaced (grow, shrink), which updates the cache. */
+static inline ml_leaf_t *leaf_of(ml_live_t *t, uint64_t key)
+{
+	const ml_chunk_slot_t *r = &t->recent[key & 15];
+	if (r->key == key)
+		return r->leaf;
+	ml_leaf_t *l = t->chunks[chunk_slot(t, key)].leaf;
+	if (l)
+		remember(t, key, l);
+	return l;
+}
+
+/* Doubles a leaf, rehashing its entries; the chunk map and the cache point to the new one. */
+static ml_leaf_t *leaf_grow(ml_live_t *t, uint64_t key, ml_leaf_t *l)
+{
+	ml_leaf_t *n = leaf_new(t, (l->mask + 1) * 2);
+	if (!n)
+		return NULL;
+	for (uint32_t i = 0; i <= l->mask; i++)
+		if (l->e[i])
+			n->e[leaf_find(n, e_off(l->e[i]))] = l->e[i];
+	n->count = l->count;
+	t->chunks[chunk_slot(t, key)].leaf = n;
+	remember(t, key, n);
+	leaf_release(t, l);
+	return n;
+}
+
+/* ---- public ---- */
+
+int ml_live_init(ml_live_t *t)
+{
+	memset(t, 0, sizeof *t);
+	size_t cap = 1024;
+	t->chunks = calloc(cap, sizeof *t->chunks);
+	if (!t->chunks || ml_ptrmap_init(&t->big, 64) < 0) {
+		free(t->chunks);
+		t->chunks = NULL;
+		return -1;
+	}
+	t->chunk_mask = cap - 1;
+	t->bytes = cap * sizeof *t->chunks;
 	return 0;
 }
 
 void ml_live_free(ml_live_t *t)
 {
-	free(t->slots);
-	t->slots = NULL;
-	t->cap = t->count = t->limit = 0;
+	if (t->chunks)
+		for (size_t i = 0; i <= t->chunk_mask; i++)
+			free(t->chunks[i].leaf);
+	free(t->chunks);
+	ml_ptrmap_free(&t->big);
+	memset(t, 0, sizeof *t);
 }
 
-/* Robin Hood insert of a key known to be absent; the table has room. */
-static void insert_new(ml_live_t *t, uint64_t key, uint64_t val)
+static inline int fits_leaf(uintptr_t ptr, uint64_t size)
 {
-	size_t i = home(t, key), d = 0;
-	for (;;) {
-		ml_live_slot_t *s = &t->slots[i];
-		if (!s->key) {
-			s->key = key;
-			s->val = val;
-			return;
-		}
-		size_t sd = dist(t, i, s->key);
-		if (sd < d) { /* the resident is richer: it moves on, we take its place */
-			uint64_t k = s->key, v = s->val;
-			s->key = key;
-			s->val = val;
-			key = k;
-			val = v;
-			d = sd;
-		}
-		if (++i == t->cap)
-			i = 0;
-		d++;
-	}
+	return !(ptr & ((1u << UNIT_SHIFT) - 1)) && size <= MAX_LEAF_SIZE;
 }
 
-static int grow(ml_live_t *t)
+/* Removes ptr from the big map if there; the two levels never both hold an address. */
+static int take_big(ml_live_t *t, uintptr_t ptr, uint64_t *size, uint32_t *stack)
 {
-	ml_live_t n;
-	size_t cap = t->cap + t->cap / 4;
-	if (ml_live_init(&n, cap) < 0)
-		return -1;
-	for (size_t i = 0; i < t->cap; i++)
-		if (t->slots[i].key)
-			insert_new(&n, t->slots[i].key, t->slots[i].val);
-	n.count = t->count;
-	free(t->slots);
-	*t = n;
-	return 0;
-}
-
-/* Slot holding key, or SIZE_MAX. Stops as soon as the probe is further from home than the resident
- * is from its own: Robin Hood order guarantees the key cannot be beyond. */
-static inline size_t find(const ml_live_t *t, uint64_t key)
-{
-	size_t i = home(t, key), d = 0;
-	for (;;) {
-		const ml_live_slot_t *s = &t->slots[i];
-		if (s->key == key)
-			return i;
-		if (!s->key || dist(t, i, s->key) < d)
-			return SIZE_MAX;
-		if (++i == t->cap)
-			i = 0;
-		d++;
-	}
-}
-
-int ml_live_put(ml_live_t *t, uintptr_t ptr, uint64_t size, uint32_t stack, uint64_t *old)
-{
-	uint64_t val = (size > ML_LIVE_MAX_SIZE ? ML_LIVE_MAX_SIZE : size) << 24 | (stack & ML_LIVE_MAX_STACK);
-	size_t i = find(t, ptr);
-	if (i != SIZE_MAX) {
-		*old = t->slots[i].val;
-		t->slots[i].val = val;
-		return 1;
-	}
-	if (t->count + 1 >= t->limit && grow(t) < 0)
-		return -1;
-	insert_new(t, ptr, val);
-	t->count++;
-	return 0;
-}
-
-int ml_live_take(ml_live_t *t, uintptr_t ptr, uint64_t *val)
-{
-	size_t i = find(t, ptr);
-	if (i == SIZE_MAX)
+	uint64_t v;
+	if (!t->big.count || !ml_ptrmap_take(&t->big, ptr, &v))
 		return 0;
-	*val = t->slots[i].val;
-	/* backward shift: pull following displaced entries one slot closer to home */
-	for (;;) {
-		size_t j = i + 1 == t->cap ? 0 : i + 1;
-		ml_live_slot_t *n = &t->slots[j];
-		if (!n->key || dist(t, j, n->key) == 0) {
-			t->slots[i].key = 0;
-			t->slots[i].val = 0;
-			break;
-		}
-		t->slots[i] = *n;
-		i = j;
-	}
+	*size = ml_ptrmap_size(v);
+	*stack = ml_ptrmap_stack(v);
 	t->count--;
 	return 1;
+}
+
+/* An emptied leaf is kept, shrunk to the minimum size: programs free and refill the same chunks all
+ * the time, and a dead chunk then costs LEAF_MIN entries (0.1% of its 64 KiB). */
+static void leaf_emptied(ml_live_t *t, uint64_t key, ml_leaf_t *l)
+{
+	if (l->mask + 1 == LEAF_MIN)
+		return;
+	ml_leaf_t *n = leaf_new(t, LEAF_MIN);
+	if (!n)
+		return; /* keep the big empty leaf: still correct */
+	t->chunks[chunk_slot(t, key)].leaf = n;
+	remember(t, key, n);
+	leaf_release(t, l);
+}
+
+static inline uint32_t offset_of(uintptr_t ptr)
+{
+	return (uint32_t)(ptr >> UNIT_SHIFT) & ((1u << (CHUNK_SHIFT - UNIT_SHIFT)) - 1);
+}
+
+int ml_live_take(ml_live_t *t, uintptr_t ptr, uint64_t *size, uint32_t *stack)
+{
+	uint64_t key = ptr >> CHUNK_SHIFT;
+	ml_leaf_t *l = (ptr & ((1u << UNIT_SHIFT) - 1)) ? NULL : leaf_of(t, key);
+	if (l) {
+		uint32_t i = leaf_find(l, offset_of(ptr));
+		if (l->e[i]) {
+			*size = e_size(l->e[i]);
+			*stack = e_stack(l->e[i]);
+			leaf_remove_at(l, i);
+			t->count--;
+			if (!l->count)
+				leaf_emptied(t, key, l);
+			return 1;
+		}
+	}
+	return take_big(t, ptr, size, stack);
+}
+
+int ml_live_put(ml_live_t *t, uintptr_t ptr, uint64_t size, uint32_t stack, uint64_t *old_size, uint32_t *old_stack)
+{
+	if (!fits_leaf(ptr, size)) {
+		int replaced = ml_live_take(t, ptr, old_size, old_stack);
+		uint64_t v;
+		if (ml_ptrmap_put(&t->big, ptr, size, stack, &v) < 0)
+			return -1;
+		t->count++;
+		return replaced;
+	}
+	int replaced = take_big(t, ptr, old_size, old_stack);
+	uint64_t key = ptr >> CHUNK_SHIFT;
+	uint32_t off = offset_of(ptr);
+	ml_leaf_t *l = leaf_of(t, key);
+	if (!l) {
+		if ((t->nchunks + 1) * 2 > t->chunk_mask + 1 && chunks_grow(t) < 0)
+			return -1;
+		if (!(l = leaf_new(t, LEAF_MIN)))
+			return -1;
+		size_t i = chunk_slot(t, key);
+		t->chunks[i].key = key;
+		t->chunks[i].leaf = l;
+		t->nchunks++;
+		remember(t, key, l);
+	}
+	uint32_t i = leaf_find(l, off);
+	if (l->e[i]) { /* the address was live already: a free we did not see */
+		*old_size = e_size(l->e[i]);
+		*old_stack = e_stack(l->e[i]);
+		l->e[i] = e_make(off, size, stack);
+		return 1;
+	}
+	if ((l->count + 1) * 4 > (l->mask + 1) * 3) {
+		if (!(l = leaf_grow(t, key, l)))
+			return -1;
+		i = leaf_find(l, off);
+	}
+	l->e[i] = e_make(off, size, stack);
+	l->count++;
+	t->count++;
+	return replaced;
 }

@@ -37,31 +37,24 @@ static int push(uint32_t **list, size_t *n, size_t *cap, uint32_t id)
 	return 0;
 }
 
-/* Grows the stat array to hold `stack`; new stacks start at zero. */
-static ml_stat_t *stat_of(ml_stats_t *st, uint32_t stack)
+int ml_stats_reserve(ml_stats_t *st, uint32_t stack)
 {
-	if (stack >= st->cap) {
-		size_t c = st->cap;
-		while (c <= stack)
-			c *= 2;
-		ml_stat_t *p = realloc(st->s, c * sizeof *p);
-		if (!p)
-			return NULL;
-		memset(p + st->cap, 0, (c - st->cap) * sizeof *p);
-		st->s = p;
-		st->cap = c;
-	}
-	return &st->s[stack];
+	if (stack < st->cap)
+		return 0;
+	size_t c = st->cap;
+	while (c <= stack)
+		c *= 2;
+	ml_stat_t *p = realloc(st->s, c * sizeof *p);
+	if (!p)
+		return -1;
+	memset(p + st->cap, 0, (c - st->cap) * sizeof *p);
+	st->s = p;
+	st->cap = c;
+	return 0;
 }
 
-/* Called before a stack's live values change. */
-static int touch(ml_stats_t *st, ml_stat_t *s, uint32_t stack)
+int ml_stats_mark(ml_stats_t *st, ml_stat_t *s, uint32_t stack)
 {
-	if (s->epoch != st->peak_epoch) {
-		s->peak_bytes = s->live_bytes;
-		s->peak_blocks = s->live_blocks;
-		s->epoch = st->peak_epoch;
-	}
 	if (!s->dirty) {
 		if (push(&st->dirty, &st->ndirty, &st->capdirty, stack) < 0)
 			return -1;
@@ -73,43 +66,6 @@ static int touch(ml_stats_t *st, ml_stat_t *s, uint32_t stack)
 		s->peak_dirty = 1;
 	}
 	return 0;
-}
-
-int ml_stats_alloc(ml_stats_t *st, uint32_t stack, uint64_t size)
-{
-	ml_stat_t *s = stat_of(st, stack);
-	if (!s || touch(st, s, stack) < 0) {
-		st->failed = 1;
-		return -1;
-	}
-	s->live_bytes += size;
-	s->live_blocks++;
-	s->alloc_bytes += size;
-	s->alloc_blocks++;
-	st->heap_bytes += size;
-	st->heap_blocks++;
-	st->alloc_bytes += size;
-	st->alloc_blocks++;
-	if (st->heap_bytes > st->peak_bytes) {
-		st->peak_bytes = st->heap_bytes;
-		st->peak_blocks = st->heap_blocks;
-		st->peak_epoch++; /* every stack's current value is now its value at the peak */
-		return 1;
-	}
-	return 0;
-}
-
-void ml_stats_free_block(ml_stats_t *st, uint32_t stack, uint64_t size)
-{
-	ml_stat_t *s = stat_of(st, stack);
-	if (!s || touch(st, s, stack) < 0) {
-		st->failed = 1;
-		return;
-	}
-	s->live_bytes -= size;
-	s->live_blocks--;
-	st->heap_bytes -= size;
-	st->heap_blocks--;
 }
 
 void ml_stats_at_peak(const ml_stats_t *st, uint32_t stack, uint64_t *bytes, uint64_t *blocks)

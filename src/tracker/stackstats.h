@@ -52,11 +52,63 @@ typedef struct {
 int ml_stats_init(ml_stats_t *st);
 void ml_stats_free(ml_stats_t *st);
 
-/* Records an allocation of `size` bytes at `stack`. Returns 1 if it set a new peak (the caller then
- * stamps st->peak_t), 0 otherwise, -1 when out of memory. */
-int ml_stats_alloc(ml_stats_t *st, uint32_t stack, uint64_t size);
+/* Makes `stack` a valid index. Called when the stack trie creates a node, so that the per-event
+ * functions below need no bounds check. Returns 0, or -1 when out of memory. */
+int ml_stats_reserve(ml_stats_t *st, uint32_t stack);
+
+/* Puts a stack on the worklists it is not on yet (out of line: once per stack per flush). */
+int ml_stats_mark(ml_stats_t *st, ml_stat_t *s, uint32_t stack);
+
+/* Called before a stack's live values change. */
+static inline int ml_stats_touch(ml_stats_t *st, ml_stat_t *s, uint32_t stack)
+{
+	if (s->epoch != st->peak_epoch) {
+		s->peak_bytes = s->live_bytes;
+		s->peak_blocks = s->live_blocks;
+		s->epoch = st->peak_epoch;
+	}
+	return s->dirty && s->peak_dirty ? 0 : ml_stats_mark(st, s, stack);
+}
+
+/* Records an allocation of `size` bytes at `stack` (reserved). Returns 1 if it set a new peak (the
+ * caller then stamps st->peak_t), 0 otherwise, -1 when out of memory. */
+static inline int ml_stats_alloc(ml_stats_t *st, uint32_t stack, uint64_t size)
+{
+	ml_stat_t *s = &st->s[stack];
+	if (ml_stats_touch(st, s, stack) < 0) {
+		st->failed = 1;
+		return -1;
+	}
+	s->live_bytes += size;
+	s->live_blocks++;
+	s->alloc_bytes += size;
+	s->alloc_blocks++;
+	st->heap_bytes += size;
+	st->heap_blocks++;
+	st->alloc_bytes += size;
+	st->alloc_blocks++;
+	if (st->heap_bytes > st->peak_bytes) {
+		st->peak_bytes = st->heap_bytes;
+		st->peak_blocks = st->heap_blocks;
+		st->peak_epoch++; /* every stack's current value is now its value at the peak */
+		return 1;
+	}
+	return 0;
+}
+
 /* Records the free of a block of `size` bytes allocated at `stack`. */
-void ml_stats_free_block(ml_stats_t *st, uint32_t stack, uint64_t size);
+static inline void ml_stats_free_block(ml_stats_t *st, uint32_t stack, uint64_t size)
+{
+	ml_stat_t *s = &st->s[stack];
+	if (ml_stats_touch(st, s, stack) < 0) {
+		st->failed = 1;
+		return;
+	}
+	s->live_bytes -= size;
+	s->live_blocks--;
+	st->heap_bytes -= size;
+	st->heap_blocks--;
+}
 
 /* Bytes/blocks of a stack at the latest peak. */
 void ml_stats_at_peak(const ml_stats_t *st, uint32_t stack, uint64_t *bytes, uint64_t *blocks);

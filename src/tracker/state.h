@@ -7,15 +7,15 @@
 #ifndef ML_STATE_H
 #define ML_STATE_H
 
-#include <pthread.h>
 #include <stdint.h>
 
 #include "tracker/livetable.h"
+#include "tracker/spinlock.h"
 #include "tracker/stackstats.h"
 #include "tracker/stacktrie.h"
 
 typedef struct {
-	pthread_mutex_t lock;
+	ml_spin_t lock;
 	ml_live_t live;   /* under lock */
 	ml_trie_t trie;   /* under lock */
 	ml_stats_t stats; /* under lock */

@@ -12,6 +12,7 @@
 #include "tracker/tracker.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,7 +24,7 @@
 #include "tracker/state.h"
 #include "tracker/writer.h"
 
-ml_state_t ml_g = {.lock = PTHREAD_MUTEX_INITIALIZER};
+ml_state_t ml_g = {.lock = ML_SPIN_INIT};
 
 /* ---- per-thread state ----
  * t_guard is set while this thread is inside a hook: allocations made by the real allocator (pymalloc
@@ -139,7 +140,9 @@ static uint32_t new_raw(uint32_t parent, const ml_frame_t *fr)
 	const ml_func_t *fn = &ml_g.trie.funcs[f];
 	uint32_t eparent = parent ? ml_trie_raw_emitted(&ml_g.trie, parent) : 0;
 	uint32_t node = ml_trie_node(&ml_g.trie, eparent, fn->func, fn->file, (uint32_t)ml_frames_line(fr));
-	return node ? ml_trie_raw_add(&ml_g.trie, parent, fr->code, fr->offset, node) : 0;
+	if (!node || ml_stats_reserve(&ml_g.stats, node) < 0)
+		return 0;
+	return ml_trie_raw_add(&ml_g.trie, parent, fr->code, fr->offset, node);
 }
 
 static int grow_prev(thread_cache_t *c, size_t n)
@@ -211,7 +214,7 @@ static void record_alloc(void *ptr, size_t size, int with_stack)
 {
 	thread_cache_t *c = with_stack ? thread_cache() : NULL;
 	size_t depth = c ? collect(c) : 0;
-	pthread_mutex_lock(&ml_g.lock);
+	ml_spin_lock(&ml_g.lock);
 	if (!ml_g.active)
 		goto out;
 	uint32_t stack = 0;
@@ -219,46 +222,48 @@ static void record_alloc(void *ptr, size_t size, int with_stack)
 		ml_tracker_fail_locked("out of memory for the stack table");
 		goto out;
 	}
-	uint64_t old;
-	int r = ml_live_put(&ml_g.live, (uintptr_t)ptr, size, stack, &old);
+	uint64_t old_size;
+	uint32_t old_stack;
+	int r = ml_live_put(&ml_g.live, (uintptr_t)ptr, size, stack, &old_size, &old_stack);
 	if (r < 0) {
 		ml_tracker_fail_locked("out of memory for the live-block table");
 		goto out;
 	}
 	if (r == 1) /* address reused without a free we saw (freed by a foreign allocator) */
-		ml_stats_free_block(&ml_g.stats, ml_live_stack(old), ml_live_size(old));
+		ml_stats_free_block(&ml_g.stats, old_stack, old_size);
 	int peak = ml_stats_alloc(&ml_g.stats, stack, size);
 	if (peak == 1)
 		ml_g.stats.peak_t = ml_writer_now_coarse();
 	else if (peak < 0)
 		ml_tracker_fail_locked("out of memory for the stack counters");
 out:
-	pthread_mutex_unlock(&ml_g.lock);
+	ml_spin_unlock(&ml_g.lock);
 }
 
 /* Forgets a block before the real free: once freed, its address may be handed out again at once to a
  * thread that does not hold the GIL, and that block must not be the one removed here. Returns 1 if
  * the block was tracked (its value in *val). */
-static int record_free(void *ptr, uint64_t *val)
+static int record_free(void *ptr, uint64_t *size, uint32_t *stack)
 {
 	int found = 0;
-	pthread_mutex_lock(&ml_g.lock);
-	if (ml_g.active && ml_live_take(&ml_g.live, (uintptr_t)ptr, val)) {
-		ml_stats_free_block(&ml_g.stats, ml_live_stack(*val), ml_live_size(*val));
+	ml_spin_lock(&ml_g.lock);
+	if (ml_g.active && ml_live_take(&ml_g.live, (uintptr_t)ptr, size, stack)) {
+		ml_stats_free_block(&ml_g.stats, *stack, *size);
 		found = 1;
 	}
-	pthread_mutex_unlock(&ml_g.lock);
+	ml_spin_unlock(&ml_g.lock);
 	return found;
 }
 
 /* Puts back a block whose realloc failed (the old block is still valid). */
-static void restore_block(void *ptr, uint64_t val)
+static void restore_block(void *ptr, uint64_t size, uint32_t stack)
 {
-	pthread_mutex_lock(&ml_g.lock);
-	uint64_t old;
-	if (ml_g.active && ml_live_put(&ml_g.live, (uintptr_t)ptr, ml_live_size(val), ml_live_stack(val), &old) == 0)
-		ml_stats_alloc(&ml_g.stats, ml_live_stack(val), ml_live_size(val));
-	pthread_mutex_unlock(&ml_g.lock);
+	ml_spin_lock(&ml_g.lock);
+	uint64_t old_size;
+	uint32_t old_stack;
+	if (ml_g.active && ml_live_put(&ml_g.live, (uintptr_t)ptr, size, stack, &old_size, &old_stack) == 0)
+		ml_stats_alloc(&ml_g.stats, stack, size);
+	ml_spin_unlock(&ml_g.lock);
 }
 
 /* ---- the hooks ---- */
@@ -309,12 +314,13 @@ static void *hook_realloc(void *ctx, void *ptr, size_t size)
 	if (t_guard)
 		return h->orig.realloc(h->orig.ctx, ptr, size);
 	t_guard = 1;
-	uint64_t val = 0;
-	int tracked = ptr && ml_g.active && record_free(ptr, &val);
+	uint64_t old_size = 0;
+	uint32_t old_stack = 0;
+	int tracked = ptr && ml_g.active && record_free(ptr, &old_size, &old_stack);
 	void *p = h->orig.realloc(h->orig.ctx, ptr, size);
 	if (!p) {
 		if (tracked)
-			restore_block(ptr, val);
+			restore_block(ptr, old_size, old_stack);
 	} else if (ml_g.active) {
 		/* like tracemalloc: the resized block belongs to the stack that resized it */
 		record_alloc(p, size, may_read_stack(h));
@@ -331,9 +337,10 @@ static void hook_free(void *ctx, void *ptr)
 		return;
 	}
 	t_guard = 1;
-	uint64_t val;
+	uint64_t size;
+	uint32_t stack;
 	if (ml_g.active)
-		record_free(ptr, &val);
+		record_free(ptr, &size, &stack);
 	h->orig.free(h->orig.ctx, ptr);
 	t_guard = 0;
 }
@@ -352,11 +359,11 @@ static void install_hooks(void)
 
 /* ---- fork: the child keeps running, untraced; the capture belongs to the parent ---- */
 
-static void fork_prepare(void) { pthread_mutex_lock(&ml_g.lock); }
-static void fork_parent(void) { pthread_mutex_unlock(&ml_g.lock); }
+static void fork_prepare(void) { ml_spin_lock(&ml_g.lock); }
+static void fork_parent(void) { ml_spin_unlock(&ml_g.lock); }
 static void fork_child(void)
 {
-	pthread_mutex_init(&ml_g.lock, NULL);
+	ml_spin_reset(&ml_g.lock);
 	if (ml_g.active || ml_g.pid) {
 		ml_g.active = 0;
 		ml_writer_forget();
@@ -382,7 +389,7 @@ int ml_tracker_start(const ml_tracker_opts_t *o, char *err, size_t errlen)
 		return -1;
 	}
 	ml_buf_t meta = {0};
-	if (ml_live_init(&ml_g.live, 1 << 16) < 0 || ml_trie_init(&ml_g.trie) < 0 || ml_stats_init(&ml_g.stats) < 0) {
+	if (ml_live_init(&ml_g.live) < 0 || ml_trie_init(&ml_g.trie) < 0 || ml_stats_init(&ml_g.stats) < 0) {
 		snprintf(err, errlen, "out of memory");
 		goto fail;
 	}
@@ -416,9 +423,9 @@ int ml_tracker_start(const ml_tracker_opts_t *o, char *err, size_t errlen)
 	if (!hooks_installed)
 		install_hooks();
 	ml_g.pid = (int)getpid();
-	pthread_mutex_lock(&ml_g.lock);
+	ml_spin_lock(&ml_g.lock);
 	ml_g.active = 1;
-	pthread_mutex_unlock(&ml_g.lock);
+	ml_spin_unlock(&ml_g.lock);
 	if (ml_writer_start() < 0) {
 		snprintf(err, errlen, "cannot start the writer thread: %s", strerror(errno));
 		ml_tracker_stop();
@@ -435,14 +442,14 @@ void ml_tracker_stop(void)
 {
 	if (!ml_g.pid || ml_g.pid != (int)getpid())
 		return;
-	pthread_mutex_lock(&ml_g.lock);
+	ml_spin_lock(&ml_g.lock);
 	ml_g.active = 0;
-	pthread_mutex_unlock(&ml_g.lock);
+	ml_spin_unlock(&ml_g.lock);
 	ml_writer_finish();
-	pthread_mutex_lock(&ml_g.lock);
+	ml_spin_lock(&ml_g.lock);
 	release_tables();
 	ml_g.pid = 0;
-	pthread_mutex_unlock(&ml_g.lock);
+	ml_spin_unlock(&ml_g.lock);
 }
 
 int ml_tracker_is_tracing(void) { return ml_g.active; }

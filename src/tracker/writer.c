@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -118,19 +119,28 @@ static int write_flush(size_t start, uint64_t t)
 static void flush(int final)
 {
 	uint64_t tick[7], rss, rss_file;
-	pthread_mutex_lock(&ml_g.lock);
+	ml_spin_lock(&ml_g.lock);
 	if (!w.open) {
-		pthread_mutex_unlock(&ml_g.lock);
+		ml_spin_unlock(&ml_g.lock);
 		return;
 	}
 	ml_trie_encode_new(&ml_g.trie, &w.buf);
 	ml_stats_encode(&ml_g.stats, &w.buf);
 	int stopped_early = ml_g.stopped_early;
+	char note[200];
+	int note_len = 0;
+	if (final) {
+		uint64_t peak_blocks = ml_g.stats.peak_blocks ? ml_g.stats.peak_blocks : 1;
+		note_len = snprintf(note, sizeof note,
+				    "tracker memory: live table at most %zu bytes, %llu blocks at the peak (%.1f bytes per block)",
+				    ml_live_max_bytes(&ml_g.live), (unsigned long long)ml_g.stats.peak_blocks,
+				    (double)ml_live_max_bytes(&ml_g.live) / (double)peak_blocks);
+	}
 	tick[1] = ml_g.stats.heap_bytes;
 	tick[2] = ml_g.stats.heap_blocks;
 	tick[3] = ml_g.stats.peak_bytes;
 	tick[4] = ml_g.stats.alloc_bytes;
-	pthread_mutex_unlock(&ml_g.lock);
+	ml_spin_unlock(&ml_g.lock);
 
 	uint64_t t = ml_writer_now();
 	read_rss(&rss, &rss_file);
@@ -138,6 +148,15 @@ static void flush(int final)
 	tick[5] = rss;
 	tick[6] = rss_file;
 	put_fields(&w.buf, ML_REC_TICK, tick, 7);
+	if (note_len > 0 && (size_t)note_len < sizeof note) {
+		ml_buf_t rec = {0};
+		ml_buf_put_varint(&rec, ML_NOTE_INFO);
+		ml_buf_put_str(&rec, note, (size_t)note_len);
+		ml_buf_put_record(&w.buf, ML_REC_NOTE, rec.data, rec.len);
+		if (ml_buf_failed(&rec))
+			w.buf.failed = 1;
+		ml_buf_free(&rec);
+	}
 	if (final) {
 		uint64_t end[2] = {t, stopped_early ? ML_END_STOPPED_EARLY : 0};
 		put_fields(&w.buf, ML_REC_END, end, 2);
@@ -145,10 +164,10 @@ static void flush(int final)
 	if (write_flush(0, t) < 0) {
 		char what[300];
 		snprintf(what, sizeof what, "cannot write the capture: %s", strerror(errno));
-		pthread_mutex_lock(&ml_g.lock);
+		ml_spin_lock(&ml_g.lock);
 		ml_tracker_fail_locked(what);
 		w.open = 0;
-		pthread_mutex_unlock(&ml_g.lock);
+		ml_spin_unlock(&ml_g.lock);
 	}
 }
 
