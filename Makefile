@@ -57,6 +57,7 @@ demo: all
 	$(BUILD)/memlens run -o $(BUILD)/demo.mlens examples/report_builder.py
 	$(BUILD)/memlens summary $(BUILD)/demo.mlens
 
+-include src/report/report.mk
 -include src/logagg/logagg.mk
 -include tests/tests.mk
 -include bench/bench.mk

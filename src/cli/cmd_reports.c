@@ -4,13 +4,13 @@
  * one line on stderr.
  */
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "analysis/capture.h"
 #include "analysis/views.h"
+#include "cli/args.h"
 #include "cli/commands.h"
 #include "core/buf.h"
 #include "report/text.h"
@@ -43,37 +43,6 @@ static const char *const helps[] = {
 			 "  -n N  show the N largest stacks (default 20; 0 = all)\n",
 };
 
-static int usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static int usage_error(const char *cmd, const char *fmt, ...)
-{
-	va_list ap;
-	fprintf(stderr, "memlens %s: ", cmd);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fprintf(stderr, " (memlens %s --help)\n", cmd);
-	return ML_EXIT_USAGE;
-}
-
-/* Value of an option given as "--opt VALUE" or "--opt=VALUE"; NULL if argv[*i] is not that option.
- * *missing is set when the option is there but its value is not. */
-static const char *opt_value(int argc, char **argv, int *i, const char *opt, int *missing)
-{
-	size_t n = strlen(opt);
-	if (strncmp(argv[*i], opt, n))
-		return NULL;
-	if (argv[*i][n] == '=')
-		return argv[*i] + n + 1;
-	if (argv[*i][n])
-		return NULL;
-	if (*i + 1 >= argc) {
-		*missing = 1;
-		return NULL;
-	}
-	return argv[++*i];
-}
-
 static int parse_count(const char *s, size_t *out)
 {
 	char *end;
@@ -98,34 +67,34 @@ static int parse(report_t rep, int argc, char **argv, opts_t *o)
 		int missing = 0;
 		if (only_files || a[0] != '-' || !a[1]) {
 			if (o->file)
-				return usage_error(cmd, "unexpected argument '%s': one capture file only", a);
+				return ml_args_usage_error(cmd, "unexpected argument '%s': one capture file only", a);
 			o->file = a;
 		} else if (!strcmp(a, "--")) {
 			only_files = 1;
 		} else if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
 			fputs(helps[rep], stdout);
 			return -1;
-		} else if (rep != REPORT_SUMMARY && ((v = opt_value(argc, argv, &i, "-n", &missing)) || missing)) {
+		} else if (rep != REPORT_SUMMARY && ((v = ml_args_value(argc, argv, &i, "-n", &missing)) || missing)) {
 			if (missing)
-				return usage_error(cmd, "%s needs a number", a);
+				return ml_args_usage_error(cmd, "%s needs a number", a);
 			if (parse_count(v, &o->n))
-				return usage_error(cmd, "-n wants a number of rows, not '%s'", v);
-		} else if (rep == REPORT_TOP && ((v = opt_value(argc, argv, &i, "--by", &missing)) || missing)) {
+				return ml_args_usage_error(cmd, "-n wants a number of rows, not '%s'", v);
+		} else if (rep == REPORT_TOP && ((v = ml_args_value(argc, argv, &i, "--by", &missing)) || missing)) {
 			if (missing)
-				return usage_error(cmd, "%s needs one of line, function, file, stack", a);
+				return ml_args_usage_error(cmd, "%s needs one of line, function, file, stack", a);
 			if (ml_view_parse_by(v, &o->by))
-				return usage_error(cmd, "--by wants line, function, file or stack, not '%s'", v);
-		} else if (rep == REPORT_TOP && ((v = opt_value(argc, argv, &i, "--at", &missing)) || missing)) {
+				return ml_args_usage_error(cmd, "--by wants line, function, file or stack, not '%s'", v);
+		} else if (rep == REPORT_TOP && ((v = ml_args_value(argc, argv, &i, "--at", &missing)) || missing)) {
 			if (missing)
-				return usage_error(cmd, "%s needs one of peak, end, total", a);
+				return ml_args_usage_error(cmd, "%s needs one of peak, end, total", a);
 			if (ml_view_parse_at(v, &o->at))
-				return usage_error(cmd, "--at wants peak, end or total, not '%s'", v);
+				return ml_args_usage_error(cmd, "--at wants peak, end or total, not '%s'", v);
 		} else {
-			return usage_error(cmd, "unknown option '%s'", a);
+			return ml_args_usage_error(cmd, "unknown option '%s'", a);
 		}
 	}
 	if (!o->file)
-		return usage_error(cmd, "missing the capture file");
+		return ml_args_usage_error(cmd, "missing the capture file");
 	return 0;
 }
 

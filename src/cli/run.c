@@ -14,7 +14,6 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,8 +21,16 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "analysis/capture.h"
+#include "analysis/views.h"
+#include "cli/args.h"
 #include "cli/commands.h"
 #include "report/units.h"
+
+/* Exit status when a --fail-* threshold is exceeded. Not 1 or 2 (Python's own errors and usage),
+ * not 3-9 (commonly used by programs), not 126-165 (shell and signals); overridable with
+ * --fail-exit-code when a CI system reserves 97. */
+#define ML_EXIT_GATE 97
 
 typedef struct {
 	const char *output;
@@ -31,6 +38,8 @@ typedef struct {
 	const char *module;
 	long max_depth;
 	int quiet;
+	uint64_t fail_peak, fail_leaks; /* 0: no gate */
+	int fail_exit_code;
 	char **prog_argv; /* script or module arguments: argv[0] is the script (absent for -m) */
 	int prog_argc;
 } run_opts_t;
@@ -48,19 +57,45 @@ static void run_usage(FILE *out)
 	      "  --max-depth N        keep only the N innermost frames of each stack (default: all)\n"
 	      "  --python PATH        interpreter to run (default: python3 on PATH)\n"
 	      "  -q, --quiet          no closing message on stderr\n"
+	      "  --fail-peak SIZE     exit 97 if the traced heap's peak is above SIZE (100MiB, 1.5GB, 512k)\n"
+	      "  --fail-leaks SIZE    exit 97 if more than SIZE is still alive at exit\n"
+	      "  --fail-exit-code N   exit status for --fail-* (default 97; the program's own failure wins)\n"
 	      "  -h, --help           this help\n",
 	      out);
 }
 
-__attribute__((format(printf, 1, 2))) static int usage_error(const char *fmt, ...)
+
+/* "100MiB", "1.5GB", "512k", "2048": binary units for k/K/KiB, M/MiB, G/GiB, T/TiB; decimal for
+ * kB/KB, MB, GB, TB (as printed by the tools people compare with); a bare number is bytes. Must be > 0. */
+static int parse_size(const char *s, uint64_t *out)
 {
-	va_list ap;
-	va_start(ap, fmt);
-	fputs("memlens run: ", stderr);
-	vfprintf(stderr, fmt, ap);
-	fputs(" (memlens run --help)\n", stderr);
-	va_end(ap);
-	return ML_EXIT_USAGE;
+	static const struct {
+		const char *unit;
+		double mult;
+	} units[] = {{"", 1},		{"b", 1},	  {"k", 1024.0},     {"kib", 1024.0}, {"kb", 1e3},
+		     {"m", 1048576.0},	{"mib", 1048576.0}, {"mb", 1e6},       {"g", 1073741824.0},
+		     {"gib", 1073741824.0}, {"gb", 1e9}, {"t", 1099511627776.0}, {"tib", 1099511627776.0}, {"tb", 1e12}};
+	char *end, unit[8];
+	errno = 0;
+	double v = strtod(s, &end);
+	if (errno || end == s || v <= 0 || !(*s >= '0' && *s <= '9'))
+		return -1;
+	while (*end == ' ')
+		end++;
+	size_t n = strlen(end);
+	if (n >= sizeof unit)
+		return -1;
+	for (size_t i = 0; i <= n; i++)
+		unit[i] = (char)(end[i] >= 'A' && end[i] <= 'Z' ? end[i] - 'A' + 'a' : end[i]);
+	for (size_t i = 0; i < sizeof units / sizeof units[0]; i++)
+		if (!strcmp(unit, units[i].unit)) {
+			double b = v * units[i].mult;
+			if (b >= 18446744073709549568.0)
+				return -1;
+			*out = (uint64_t)b ? (uint64_t)b : 1;
+			return 0;
+		}
+	return -1;
 }
 
 static int parse(int argc, char **argv, run_opts_t *o)
@@ -80,10 +115,24 @@ static int parse(int argc, char **argv, run_opts_t *o)
 			return -1;
 		} else if (!strcmp(a, "-q") || !strcmp(a, "--quiet")) {
 			o->quiet = 1;
+		} else if (!strcmp(a, "--fail-peak") || !strcmp(a, "--fail-leaks") || !strcmp(a, "--fail-exit-code")) {
+			if (!val)
+				return ml_args_usage_error("run", "%s needs a value", a);
+			i++;
+			if (!strcmp(a, "--fail-exit-code")) {
+				char *end;
+				errno = 0;
+				long code = strtol(val, &end, 10);
+				if (errno || *end || end == val || code < 1 || code > 125)
+					return ml_args_usage_error("run", "--fail-exit-code needs a status from 1 to 125, not '%s'", val);
+				o->fail_exit_code = (int)code;
+			} else if (parse_size(val, !strcmp(a, "--fail-peak") ? &o->fail_peak : &o->fail_leaks)) {
+				return ml_args_usage_error("run", "%s needs a size such as 100MiB, 1.5GB or 512k, not '%s'", a, val);
+			}
 		} else if (!strcmp(a, "-o") || !strcmp(a, "--output") || !strcmp(a, "--python") ||
 			   !strcmp(a, "--max-depth") || !strcmp(a, "-m")) {
 			if (!val)
-				return usage_error("%s needs a value", a);
+				return ml_args_usage_error("run", "%s needs a value", a);
 			i++;
 			if (!strcmp(a, "-m")) {
 				o->module = val;
@@ -96,18 +145,18 @@ static int parse(int argc, char **argv, run_opts_t *o)
 				errno = 0;
 				o->max_depth = strtol(val, &end, 10);
 				if (errno || *end || end == val || o->max_depth < 1)
-					return usage_error("--max-depth needs a positive integer, not '%s'", val);
+					return ml_args_usage_error("run", "--max-depth needs a positive integer, not '%s'", val);
 			} else {
 				o->output = val;
 			}
 		} else {
-			return usage_error("unknown option %s", a);
+			return ml_args_usage_error("run", "unknown option %s", a);
 		}
 	}
 	o->prog_argv = argv + i;
 	o->prog_argc = argc - i;
 	if (!o->module && o->prog_argc < 1)
-		return usage_error("no script given");
+		return ml_args_usage_error("run", "no script given");
 	return 0;
 }
 
@@ -228,9 +277,61 @@ static void exec_child(const run_opts_t *o, const char *python, const char *libd
 	_exit(127);
 }
 
+/* One threshold: returns 1 if exceeded, after printing by how much and the top 3 sites. */
+static int gate(const ml_capture_t *cap, const char *what, const char *opt, uint64_t value, uint64_t limit,
+		ml_view_at_t at)
+{
+	char v[ML_UNITS_LEN], l[ML_UNITS_LEN], d[ML_UNITS_LEN];
+	if (value <= limit)
+		return 0;
+	fprintf(stderr, "memlens: FAILED %s: %s is %s over the limit of %s\n", opt, what,
+		ml_units_bytes(value - limit, d, sizeof d), ml_units_bytes(limit, l, sizeof l));
+	fprintf(stderr, "memlens:   %s: %s; the largest sites:\n", what, ml_units_bytes(value, v, sizeof v));
+	ml_view_top_t top;
+	if (ml_view_top(cap, ML_VIEW_BY_LINE, at, 3, &top) == 0) {
+		for (size_t i = 0; i < top.n_rows; i++) {
+			const ml_view_row_t *r = &top.rows[i];
+			const ml_cap_node_t *nd = ml_capture_node(cap, r->stack);
+			fprintf(stderr, "memlens:     %10s  %5.1f%%  ", ml_units_bytes(r->bytes, v, sizeof v),
+				ml_view_share(r->bytes, top.total_bytes));
+			if (r->stack)
+				fprintf(stderr, "%.*s:%llu in %.*s\n", (int)ml_capture_str(cap, nd->file)->len,
+					ml_capture_str(cap, nd->file)->s, (unsigned long long)nd->line,
+					(int)ml_capture_str(cap, nd->function)->len, ml_capture_str(cap, nd->function)->s);
+			else
+				fprintf(stderr, "[no Python frame]\n");
+		}
+		ml_view_top_free(&top);
+	}
+	return 1;
+}
+
+/* Checks the --fail-* thresholds on the capture; returns the gate's exit status or 0. */
+static int check_gates(const run_opts_t *o, const char *output)
+{
+	ml_capture_t *cap;
+	char err[512];
+	if (ml_capture_open(output, &cap, err, sizeof err)) {
+		fprintf(stderr, "memlens: %s: %s (cannot check --fail-*)\n", output, err);
+		return o->fail_exit_code;
+	}
+	uint64_t leaked = 0;
+	for (size_t i = 0; i < cap->n_nodes; i++)
+		leaked += cap->stacks[i].live_bytes;
+	int failed = 0;
+	if (o->fail_peak)
+		failed |= gate(cap, "the peak of the traced heap", "--fail-peak", cap->peak_bytes, o->fail_peak, ML_VIEW_AT_PEAK);
+	if (o->fail_leaks)
+		failed |= gate(cap, "memory alive at exit", "--fail-leaks", leaked, o->fail_leaks, ML_VIEW_AT_END);
+	ml_capture_free(cap);
+	if (failed)
+		fprintf(stderr, "memlens: exiting with status %d (--fail-exit-code)\n", o->fail_exit_code);
+	return failed ? o->fail_exit_code : 0;
+}
+
 int ml_cmd_run(int argc, char **argv)
 {
-	run_opts_t o = {0};
+	run_opts_t o = {.fail_exit_code = ML_EXIT_GATE};
 	int rc = parse(argc, argv, &o);
 	if (rc)
 		return rc < 0 ? ML_EXIT_OK : rc;
@@ -327,5 +428,7 @@ int ml_cmd_run(int argc, char **argv)
 		raise(sig);
 		return 128 + sig;
 	}
+	if (WIFEXITED(ws) && WEXITSTATUS(ws) == 0 && started && (o.fail_peak || o.fail_leaks))
+		return check_gates(&o, output);
 	return WIFEXITED(ws) ? WEXITSTATUS(ws) : ML_EXIT_ERROR;
 }
