@@ -12,6 +12,7 @@ UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 TRACKER_PURE_OBJ := $(patsubst %.c,$(BUILD)/obj/%.o,src/tracker/livetable.c src/tracker/ptrmap.c \
 	src/tracker/stacktrie.c src/tracker/stackstats.c)
 LIB_OBJ  := $(filter-out $(BUILD)/obj/src/cli/main.o,$(MEMLENS_OBJ)) $(TRACKER_PURE_OBJ)
+.SECONDARY: $(TRACKER_PURE_OBJ)
 FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BIN := $(FUZZ_SRC:tests/fuzz/%.c=build-fuzz/%)
 PYTEST   := /usr/bin/python3 -m pytest
