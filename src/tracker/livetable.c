@@ -1,4 +1,5 @@
 /* livetable.c — see livetable.h. */
+#include "core/hash.h"
 #include "tracker/livetable.h"
 
 #include <stdlib.h>
@@ -75,17 +76,9 @@ static void leaf_remove_at(ml_leaf_t *l, uint32_t i)
 
 /* ---- the chunk map ---- */
 
-static inline uint64_t mix(uint64_t k)
-{
-	k ^= k >> 33;
-	k *= UINT64_C(0xff51afd7ed558ccd);
-	k ^= k >> 33;
-	return k;
-}
-
 static inline size_t chunk_slot(const ml_live_t *t, uint64_t key)
 {
-	size_t i = mix(key) & t->chunk_mask;
+	size_t i = ml_hash_mix(key) & t->chunk_mask;
 	while (t->chunks[i].key && t->chunks[i].key != key)
 		i = (i + 1) & t->chunk_mask;
 	return i;

@@ -1,22 +1,12 @@
 /* ptrmap.c — see ptrmap.h. */
+#include "core/hash.h"
 #include "tracker/ptrmap.h"
 
 #include <stdlib.h>
 
-static inline uint64_t mix(uint64_t k)
-{
-	/* murmur3 finalizer: addresses differ mostly in middle bits; this spreads them over all 64 */
-	k ^= k >> 33;
-	k *= UINT64_C(0xff51afd7ed558ccd);
-	k ^= k >> 33;
-	k *= UINT64_C(0xc4ceb9fe1a85ec53);
-	k ^= k >> 33;
-	return k;
-}
-
 static inline size_t home(const ml_ptrmap_t *t, uint64_t key)
 {
-	return (size_t)(((unsigned __int128)mix(key) * t->cap) >> 64);
+	return (size_t)(((unsigned __int128)ml_hash_mix(key) * t->cap) >> 64);
 }
 
 static inline size_t dist(const ml_ptrmap_t *t, size_t slot, uint64_t key)

@@ -4,6 +4,7 @@
  * separate open-addressing index of 32-bit ids finds them by key. The index is 4 bytes per slot and
  * comparing a candidate reads the entry array; at load ≤ 1/2 a lookup touches ~1.5 slots.
  */
+#include "core/hash.h"
 #include "tracker/stacktrie.h"
 
 #include <stdlib.h>
@@ -12,16 +13,6 @@
 #include "core/capfmt.h"
 #include "core/varint.h"
 #include "tracker/livetable.h"
-
-static inline uint64_t mix(uint64_t k)
-{
-	k ^= k >> 33;
-	k *= UINT64_C(0xff51afd7ed558ccd);
-	k ^= k >> 33;
-	k *= UINT64_C(0xc4ceb9fe1a85ec53);
-	k ^= k >> 33;
-	return k;
-}
 
 static int index_init(ml_index_t *x, size_t cap)
 {
@@ -79,7 +70,7 @@ static int index_add(const ml_trie_t *t, ml_index_t *x, size_t count, uint32_t i
 
 static inline uint64_t raw_hash(uint32_t parent, const void *code, uint32_t offset)
 {
-	return mix((uint64_t)(uintptr_t)code ^ ((uint64_t)parent << 32 | offset) * UINT64_C(0x9E3779B97F4A7C15));
+	return ml_hash_mix((uint64_t)(uintptr_t)code ^ ((uint64_t)parent << 32 | offset) * UINT64_C(0x9E3779B97F4A7C15));
 }
 
 static uint64_t raw_hash_of(const ml_trie_t *t, uint32_t id)
@@ -117,13 +108,13 @@ uint32_t ml_trie_raw_add(ml_trie_t *t, uint32_t parent, const void *code, uint32
 
 static uint64_t func_hash_of(const ml_trie_t *t, uint32_t id)
 {
-	return mix((uint64_t)(uintptr_t)t->funcs[id].code);
+	return ml_hash_mix((uint64_t)(uintptr_t)t->funcs[id].code);
 }
 
 uint32_t ml_trie_func_find(const ml_trie_t *t, const void *code)
 {
 	const ml_index_t *x = &t->func_idx;
-	for (size_t j = mix((uint64_t)(uintptr_t)code) & x->mask;; j = (j + 1) & x->mask) {
+	for (size_t j = ml_hash_mix((uint64_t)(uintptr_t)code) & x->mask;; j = (j + 1) & x->mask) {
 		uint32_t id = x->slots[j];
 		if (!id || t->funcs[id].code == code)
 			return id;
@@ -136,7 +127,7 @@ uint32_t ml_trie_func_add(ml_trie_t *t, const void *code, uint32_t func, uint32_
 		return 0;
 	uint32_t id = (uint32_t)t->nfuncs;
 	t->funcs[id] = (ml_func_t){code, func, file};
-	if (index_add(t, &t->func_idx, t->nfuncs, id, mix((uint64_t)(uintptr_t)code), func_hash_of) < 0)
+	if (index_add(t, &t->func_idx, t->nfuncs, id, ml_hash_mix((uint64_t)(uintptr_t)code), func_hash_of) < 0)
 		return 0;
 	t->nfuncs++;
 	return id;
@@ -149,7 +140,7 @@ static uint64_t str_hash(const char *s, size_t n)
 	uint64_t h = UINT64_C(1469598103934665603); /* FNV-1a; strings are interned once, rarely */
 	for (size_t i = 0; i < n; i++)
 		h = (h ^ (unsigned char)s[i]) * UINT64_C(1099511628211);
-	return mix(h);
+	return ml_hash_mix(h);
 }
 
 static uint64_t str_hash_of(const ml_trie_t *t, uint32_t id)
@@ -186,7 +177,7 @@ uint32_t ml_trie_string(ml_trie_t *t, const char *s, size_t n)
 
 static inline uint64_t node_hash(uint32_t parent, uint32_t func, uint32_t file, uint32_t line)
 {
-	return mix(((uint64_t)parent << 32 | line) ^ mix((uint64_t)func << 32 | file));
+	return ml_hash_mix(((uint64_t)parent << 32 | line) ^ ml_hash_mix((uint64_t)func << 32 | file));
 }
 
 static uint64_t node_hash_of(const ml_trie_t *t, uint32_t id)
