@@ -221,13 +221,17 @@ static int check_output(const char *path)
 	return 0;
 }
 
+/* Name part of the default capture: the module, or the script's file name without ".py". */
 static const char *stem_of(const run_opts_t *o, char *buf, size_t len)
 {
-	const char *base = o->module ? o->module : strrchr(o->prog_argv[0], '/');
-	base = base ? (base == o->module ? base : base + 1) : o->prog_argv[0];
-	snprintf(buf, len, "%s", base);
+	const char *name = o->module;
+	if (!name) {
+		const char *slash = strrchr(o->prog_argv[0], '/');
+		name = slash ? slash + 1 : o->prog_argv[0];
+	}
+	snprintf(buf, len, "%s", name);
 	char *dot = strrchr(buf, '.');
-	if (dot && !strcmp(dot, ".py"))
+	if (!o->module && dot && !strcmp(dot, ".py"))
 		*dot = 0;
 	return buf;
 }

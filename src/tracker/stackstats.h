@@ -110,6 +110,22 @@ static inline void ml_stats_free_block(ml_stats_t *st, uint32_t stack, uint64_t 
 	st->heap_blocks--;
 }
 
+/* Undoes ml_stats_free_block for a block that stayed alive after all (a realloc that failed). The
+ * heap returns to a level it had just before, so this can never set a new peak, and the block is not
+ * counted as allocated a second time. */
+static inline void ml_stats_unfree(ml_stats_t *st, uint32_t stack, uint64_t size)
+{
+	ml_stat_t *s = &st->s[stack];
+	if (ml_stats_touch(st, s, stack) < 0) {
+		st->failed = 1;
+		return;
+	}
+	s->live_bytes += size;
+	s->live_blocks++;
+	st->heap_bytes += size;
+	st->heap_blocks++;
+}
+
 /* Bytes/blocks of a stack at the latest peak. */
 void ml_stats_at_peak(const ml_stats_t *st, uint32_t stack, uint64_t *bytes, uint64_t *blocks);
 

@@ -242,7 +242,7 @@ out:
 
 /* Forgets a block before the real free: once freed, its address may be handed out again at once to a
  * thread that does not hold the GIL, and that block must not be the one removed here. Returns 1 if
- * the block was tracked (its value in *val). */
+ * the block was tracked, with its size and stack. */
 static int record_free(void *ptr, uint64_t *size, uint32_t *stack)
 {
 	int found = 0;
@@ -262,7 +262,7 @@ static void restore_block(void *ptr, uint64_t size, uint32_t stack)
 	uint64_t old_size;
 	uint32_t old_stack;
 	if (ml_g.active && ml_live_put(&ml_g.live, (uintptr_t)ptr, size, stack, &old_size, &old_stack) == 0)
-		ml_stats_alloc(&ml_g.stats, stack, size);
+		ml_stats_unfree(&ml_g.stats, stack, size);
 	ml_spin_unlock(&ml_g.lock);
 }
 
