@@ -1,21 +1,12 @@
 // check_page.js PAGE.html SCREENSHOT.png — opens a memlens page in Debian's headless chromium and
 // checks it: no JavaScript error, no network request, the timeline and flame graph drawn, search
 // highlights frames, click zooms. Prints one JSON line of findings; exits 1 on any failure.
-const { chromium } = require("playwright-core");
-const fs = require("fs");
-const os = require("os");
+const { launch } = require("./launch");
 const path = require("path");
 
 (async () => {
   const [page_path, shot] = process.argv.slice(2);
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "memlens-chromium-"));
-  const ctx = await chromium.launchPersistentContext(dir, {
-    executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
-    headless: true,
-    args: ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
-           "--disable-component-update", "--disable-sync"],
-    viewport: { width: 1280, height: 1000 },
-  });
+  const { ctx, close } = await launch({ width: 1280, height: 1000 });
   const errors = [], requests = [];
   const page = await ctx.newPage();
   page.on("pageerror", (e) => errors.push(String(e)));
@@ -61,8 +52,7 @@ const path = require("path");
     await page.mouse.up();
     r.range = await page.textContent("#range");
   }
-  await ctx.close();
-  fs.rmSync(dir, { recursive: true, force: true });
+  await close();
   console.log(JSON.stringify(r));
   process.exit(errors.length || requests.length || !r.frames || r.tab_frames.some((n) => !n) ? 1 : 0);
 })().catch((e) => { console.error(e); process.exit(2); });

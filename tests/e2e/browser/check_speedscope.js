@@ -2,21 +2,12 @@
 // (npm package, offline copy in node_modules/speedscope/dist/release) in headless chromium, through
 // its own file picker, and checks that it imports: the window title becomes "<name> - speedscope"
 // and no error is raised. Prints the title; exits 1 on failure.
-const { chromium } = require("playwright-core");
-const fs = require("fs");
-const os = require("os");
+const { launch } = require("./launch");
 const path = require("path");
 
 (async () => {
   const [file, shot] = process.argv.slice(2);
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "memlens-chromium-"));
-  const ctx = await chromium.launchPersistentContext(dir, {
-    executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
-    headless: true,
-    args: ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
-           "--disable-component-update", "--disable-sync"],
-    viewport: { width: 1280, height: 800 },
-  });
+  const { ctx, close } = await launch({ width: 1280, height: 800 });
   const errors = [];
   const page = await ctx.newPage();
   page.on("pageerror", (e) => errors.push(String(e)));
@@ -26,8 +17,7 @@ const path = require("path");
   await page.waitForFunction(() => document.title.endsWith(" - speedscope"), null, { timeout: 10000 });
   const title = await page.title();
   if (shot) await page.screenshot({ path: shot });
-  await ctx.close();
-  fs.rmSync(dir, { recursive: true, force: true });
+  await close();
   console.log(JSON.stringify({ title, errors }));
   process.exit(errors.length ? 1 : 0);
 })().catch((e) => { console.error(String(e)); process.exit(2); });
