@@ -128,6 +128,36 @@ static const uint8_t *get_bytes(cur_t *c, size_t n)
 	return r;
 }
 
+/* Reads one address family's clients — count, then count × (key, requests) — into g. Keys are
+ * `width` bytes: 4 for IPv4 (little-endian), 16 for IPv6. The count is checked against the bytes
+ * left before anything is read, and the requests against the PV still unaccounted for. Returns 0, or
+ * -1 with the reason in why. */
+static int read_clients(cur_t *c, lg_agg_t *g, size_t width, uint64_t *sum, char *why, size_t whylen)
+{
+	const char *family = width == 4 ? "IPv4" : "IPv6";
+	uint64_t n = get_varint(c);
+	if (c->bad || n > (uint64_t)(c->end - c->p) / (width + 1)) {
+		snprintf(why, whylen, "corrupt state file (%s client count)", family);
+		return -1;
+	}
+	for (uint64_t i = 0; i < n; i++) {
+		const uint8_t *k = get_bytes(c, width);
+		uint64_t cnt = get_varint(c);
+		if (c->bad || cnt == 0 || cnt > g->pv - *sum) {
+			snprintf(why, whylen, "corrupt state file (%s client %llu)", family, (unsigned long long)i);
+			return -1;
+		}
+		*sum += cnt;
+		lg_addr_t a;
+		if (width == 4)
+			lg_addr_from_v4(&a, (uint32_t)k[0] | (uint32_t)k[1] << 8 | (uint32_t)k[2] << 16 | (uint32_t)k[3] << 24);
+		else
+			memcpy(a.b, k, 16);
+		lg_agg_add(g, &a, cnt);
+	}
+	return 0;
+}
+
 #define FAIL(...) do { snprintf(why, whylen, __VA_ARGS__); goto fail; } while (0)
 
 int lg_state_decode(const uint8_t *p, size_t n, lg_agg_t *out, char *why, size_t whylen)
@@ -156,33 +186,8 @@ int lg_state_decode(const uint8_t *p, size_t n, lg_agg_t *out, char *why, size_t
 		FAIL("corrupt state file (truncated)");
 	uint64_t sum = 0;
 	if (*mode == MODE_EXACT) {
-		uint64_t n4 = get_varint(&c);
-		if (c.bad || n4 > (uint64_t)(c.end - c.p) / 5)
-			FAIL("corrupt state file (IPv4 client count)");
-		for (uint64_t i = 0; i < n4; i++) {
-			const uint8_t *k = get_bytes(&c, 4);
-			uint64_t cnt = get_varint(&c);
-			if (c.bad || cnt == 0 || cnt > g.pv - sum)
-				FAIL("corrupt state file (IPv4 client %llu)", (unsigned long long)i);
-			sum += cnt;
-			uint32_t v4 = (uint32_t)k[0] | (uint32_t)k[1] << 8 | (uint32_t)k[2] << 16 | (uint32_t)k[3] << 24;
-			lg_addr_t a;
-			lg_addr_from_v4(&a, v4);
-			lg_agg_add(&g, &a, cnt);
-		}
-		uint64_t n16 = get_varint(&c);
-		if (c.bad || n16 > (uint64_t)(c.end - c.p) / 17)
-			FAIL("corrupt state file (IPv6 client count)");
-		for (uint64_t i = 0; i < n16; i++) {
-			const uint8_t *k = get_bytes(&c, 16);
-			uint64_t cnt = get_varint(&c);
-			if (c.bad || cnt == 0 || cnt > g.pv - sum)
-				FAIL("corrupt state file (IPv6 client %llu)", (unsigned long long)i);
-			sum += cnt;
-			lg_addr_t a;
-			memcpy(a.b, k, 16);
-			lg_agg_add(&g, &a, cnt);
-		}
+		if (read_clients(&c, &g, 4, &sum, why, whylen) < 0 || read_clients(&c, &g, 16, &sum, why, whylen) < 0)
+			goto fail;
 		if (sum != g.pv)
 			FAIL("corrupt state file (client counts do not add up to the requests)");
 	} else if (*mode == MODE_SKETCH) {
