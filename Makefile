@@ -24,7 +24,7 @@ REPORT_SRC   := $(wildcard src/report/*.c)
 CLI_SRC      := $(wildcard src/cli/*.c)
 MEMLENS_SRC  := $(CORE_SRC) $(ANALYSIS_SRC) $(REPORT_SRC) $(CLI_SRC)
 MEMLENS_OBJ  := $(MEMLENS_SRC:%.c=$(BUILD)/obj/%.o)
-TRACKER_SRC  := $(wildcard src/tracker/*.c src/pymod/*.c) $(CORE_SRC)
+TRACKER_SRC  := $(wildcard src/tracker/*.c src/pymod/*.c src/prof/*.c src/objects/*.c) $(CORE_SRC)
 
 .PHONY: all deps memlens pyext demo test test-unit test-e2e test-san fuzz-smoke bench clean install
 all: deps memlens pyext
@@ -44,7 +44,7 @@ $(BUILD)/obj/%.o: %.c
 -include $(MEMLENS_OBJ:.o=.d)
 
 # The tracker extension, once per interpreter ABI: Python picks the file whose suffix matches its own.
-pyext: $(TRACKER_SRC) $(wildcard src/tracker/*.h src/pymod/*.h src/core/*.h python/memlens/*.py python/boot/*.py)
+pyext: $(TRACKER_SRC) $(wildcard src/tracker/*.h src/pymod/*.h src/prof/*.h src/objects/*.h src/core/*.h python/memlens/*.py python/boot/*.py)
 	@mkdir -p $(BUILD)/lib/memlens $(BUILD)/lib/boot
 	@cp python/memlens/*.py $(BUILD)/lib/memlens/
 	@cp python/boot/*.py $(BUILD)/lib/boot/

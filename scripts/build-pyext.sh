@@ -14,7 +14,7 @@ PY
 so="$out/_memlens$suffix"
 if [ -f "$so" ]; then
 	stale=0
-	for s in "$@" src/tracker/*.h src/pymod/*.h src/core/*.h; do
+	for s in "$@" src/tracker/*.h src/pymod/*.h src/prof/*.h src/objects/*.h src/core/*.h; do
 		[ "$s" -nt "$so" ] && stale=1 && break
 	done
 	[ "$stale" = 0 ] && exit 0

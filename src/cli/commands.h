@@ -17,5 +17,13 @@ int ml_cmd_report(int argc, char **argv);     /* cmd_export.c */
 int ml_cmd_flamegraph(int argc, char **argv); /* cmd_export.c */
 int ml_cmd_diff(int argc, char **argv);       /* cmd_export.c */
 int ml_cmd_export(int argc, char **argv);     /* cmd_export.c */
+int ml_cmd_timeit(int argc, char **argv);     /* cmd_timing.c */
+int ml_cmd_profile(int argc, char **argv);    /* cmd_timing.c */
+int ml_cmd_lineprof(int argc, char **argv);   /* cmd_timing.c */
+
+/* Shared by the commands that start Python (run.c). Full path of an executable (as given if it has a
+ * slash, else searched on PATH); the directory holding memlens/ and boot/. 0, or -1 with errno. */
+int ml_find_python(const char *name, char *out, size_t outlen);
+int ml_find_libdir(char *out, size_t outlen);
 
 #endif

@@ -20,6 +20,9 @@ static const command_t commands[] = {
 	{"flamegraph", ml_cmd_flamegraph, "flamegraph FILE [-o OUT.html] [--at peak|end|leaks|total]"},
 	{"diff", ml_cmd_diff, "diff BEFORE AFTER [-o OUT.html] [--by line|function]   change per site"},
 	{"export", ml_cmd_export, "export FILE --format pprof|speedscope|folded|json|csv -o OUT"},
+	{"timeit", ml_cmd_timeit, "timeit [-n N] [-r R] [-s SETUP] STMT...   python -m timeit's arguments"},
+	{"profile", ml_cmd_profile, "profile [-o out.prof] [--sort KEY] script.py [args...]   functions: time and memory"},
+	{"lineprof", ml_cmd_lineprof, "lineprof [--func module:qualname] script.py [args...]   lines: time and memory"},
 };
 
 static void usage(FILE *out)

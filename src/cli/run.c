@@ -161,7 +161,7 @@ static int parse(int argc, char **argv, run_opts_t *o)
 }
 
 /* Full path of an executable: as given if it has a slash, else searched on PATH. */
-static int find_python(const char *name, char *out, size_t outlen)
+int ml_find_python(const char *name, char *out, size_t outlen)
 {
 	if (strchr(name, '/')) {
 		snprintf(out, outlen, "%s", name);
@@ -183,7 +183,7 @@ static int find_python(const char *name, char *out, size_t outlen)
 
 /* Directory with memlens/ (the tracer) and boot/ (the bootstrap): next to the binary (build tree) or
  * in ../lib/memlens (installed). */
-static int find_libdir(char *out, size_t outlen)
+int ml_find_libdir(char *out, size_t outlen)
 {
 	char exe[PATH_MAX];
 	ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
@@ -341,7 +341,7 @@ int ml_cmd_run(int argc, char **argv)
 		return rc < 0 ? ML_EXIT_OK : rc;
 
 	char python[PATH_MAX], libdir[PATH_MAX], output[PATH_MAX + 64], stem[256];
-	if (find_python(o.python ? o.python : "python3", python, sizeof python) < 0) {
+	if (ml_find_python(o.python ? o.python : "python3", python, sizeof python) < 0) {
 		fprintf(stderr, "memlens: %s: %s%s\n", o.python ? o.python : "python3", strerror(errno),
 			o.python ? "" : " (on PATH; choose one with --python PATH)");
 		return ML_EXIT_USAGE;
@@ -355,7 +355,7 @@ int ml_cmd_run(int argc, char **argv)
 		}
 		close(fd);
 	}
-	if (find_libdir(libdir, sizeof libdir) < 0) {
+	if (ml_find_libdir(libdir, sizeof libdir) < 0) {
 		fprintf(stderr, "memlens: cannot find the tracer files next to the memlens binary (run make)\n");
 		return ML_EXIT_ERROR;
 	}

@@ -12,6 +12,8 @@
 #include <stdlib.h>
 
 #include "cli/version.h"
+#include "objects/objects.h"
+#include "prof/prof.h"
 #include "tracker/tracker.h"
 
 static PyObject *mod_start(PyObject *self, PyObject *args, PyObject *kw)
@@ -107,7 +109,8 @@ __attribute__((visibility("default"))) PyMODINIT_FUNC PyInit__memlens(void);
 PyMODINIT_FUNC PyInit__memlens(void)
 {
 	PyObject *m = PyModule_Create(&moddef);
-	if (m && PyModule_AddStringConstant(m, "__version__", ML_VERSION) < 0) {
+	if (m && (PyModule_AddStringConstant(m, "__version__", ML_VERSION) < 0 || ml_prof_module_init(m) < 0 ||
+		  ml_objects_module_init(m) < 0)) {
 		Py_DECREF(m);
 		return NULL;
 	}

@@ -42,6 +42,9 @@ typedef struct {
 
 static __thread int t_guard __attribute__((tls_model("initial-exec")));
 static __thread thread_cache_t *t_cache __attribute__((tls_model("initial-exec")));
+/* This thread's traced bytes: net = allocated - freed (of blocks the tracker knows), and allocated. */
+static __thread int64_t t_net __attribute__((tls_model("initial-exec")));
+static __thread uint64_t t_alloc __attribute__((tls_model("initial-exec")));
 static pthread_key_t cache_key;
 static pthread_once_t cache_once = PTHREAD_ONCE_INIT;
 
@@ -231,6 +234,8 @@ static void record_alloc(void *ptr, size_t size, int with_stack)
 	}
 	if (r == 1) /* address reused without a free we saw (freed by a foreign allocator) */
 		ml_stats_free_block(&ml_g.stats, old_stack, old_size);
+	t_net += (int64_t)size;
+	t_alloc += size;
 	int peak = ml_stats_alloc(&ml_g.stats, stack, size);
 	if (peak == 1)
 		ml_g.stats.peak_t = ml_writer_now_coarse();
@@ -249,6 +254,7 @@ static int record_free(void *ptr, uint64_t *size, uint32_t *stack)
 	ml_spin_lock(&ml_g.lock);
 	if (ml_g.active && ml_live_take(&ml_g.live, (uintptr_t)ptr, size, stack)) {
 		ml_stats_free_block(&ml_g.stats, *stack, *size);
+		t_net -= (int64_t)*size;
 		found = 1;
 	}
 	ml_spin_unlock(&ml_g.lock);
@@ -261,8 +267,10 @@ static void restore_block(void *ptr, uint64_t size, uint32_t stack)
 	ml_spin_lock(&ml_g.lock);
 	uint64_t old_size;
 	uint32_t old_stack;
-	if (ml_g.active && ml_live_put(&ml_g.live, (uintptr_t)ptr, size, stack, &old_size, &old_stack) == 0)
+	if (ml_g.active && ml_live_put(&ml_g.live, (uintptr_t)ptr, size, stack, &old_size, &old_stack) == 0) {
 		ml_stats_unfree(&ml_g.stats, stack, size);
+		t_net += (int64_t)size;
+	}
 	ml_spin_unlock(&ml_g.lock);
 }
 
@@ -414,6 +422,7 @@ int ml_tracker_start(const ml_tracker_opts_t *o, char *err, size_t errlen)
 	}
 	if (ml_writer_open(o->path, &meta, err, errlen) < 0)
 		goto fail;
+	ml_g.has_capture = o->path != NULL;
 	ml_buf_free(&meta);
 
 	if (!atfork_done) {
@@ -453,3 +462,11 @@ void ml_tracker_stop(void)
 }
 
 int ml_tracker_is_tracing(void) { return ml_g.active; }
+
+int ml_tracker_has_capture(void) { return ml_g.active && ml_g.has_capture; }
+
+void ml_tracker_thread_bytes(int64_t *net, uint64_t *allocated)
+{
+	*net = t_net;
+	*allocated = t_alloc;
+}

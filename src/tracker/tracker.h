@@ -15,8 +15,10 @@
 
 #include <stddef.h>
 
+#include <stdint.h>
+
 typedef struct {
-	const char *path;      /* capture file to create (truncated if it exists) */
+	const char *path;      /* capture file to create (truncated if it exists); NULL: in memory only */
 	size_t max_depth;      /* innermost frames kept per stack; 0 = all */
 	const char *const *meta; /* key, value, key, value, ... added to the META record */
 	const size_t *meta_len;  /* their lengths in bytes (values may hold NUL bytes) */
@@ -31,5 +33,12 @@ int ml_tracker_start(const ml_tracker_opts_t *opts, char *err, size_t errlen);
 void ml_tracker_stop(void);
 
 int ml_tracker_is_tracing(void);
+/* Tracing into a capture file (not only in memory). */
+int ml_tracker_has_capture(void);
+
+/* The calling thread's traced bytes since it started: allocated minus freed (net, of blocks the
+ * tracker knows about, whichever thread allocated them), and allocated. Two thread-local reads: the
+ * line and function profilers take the difference across a line or a call. */
+void ml_tracker_thread_bytes(int64_t *net, uint64_t *allocated);
 
 #endif

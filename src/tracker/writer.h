@@ -16,7 +16,8 @@
 #include "core/buf.h"
 
 /* Opens the capture and writes the header and first flush (META) synchronously, so that opening
- * errors reach the caller. Returns 0 or -1 with a message in err. */
+ * errors reach the caller. Returns 0 or -1 with a message in err. With path NULL, only starts the
+ * clock: no file, and ml_writer_start starts no thread. */
 int ml_writer_open(const char *path, const ml_buf_t *meta, char *err, size_t errlen);
 /* Starts the writer thread (all signals blocked in it). */
 int ml_writer_start(void);
