@@ -91,7 +91,7 @@ def _memlens_boot():
     _exit.__doc__ = real_exit.__doc__
     os._exit = _exit
     try:
-        _memlens.start(output, max_depth, meta)  # last: the bootstrap's own work is not traced
+        _memlens.start_capture(output, max_depth, meta)  # last: the bootstrap's own work is not traced
     except OSError as e:
         fail("cannot write the capture: %s" % e)
     if status_fd >= 0:

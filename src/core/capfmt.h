@@ -21,7 +21,8 @@ typedef enum {
 	ML_REC_END = 0x07,
 	ML_REC_FLUSH = 0x08,
 	ML_REC_NOTE = 0x09,
-	ML_REC_OPTIONAL_MIN = 0x80 /* types from here on may be skipped by readers */
+	ML_REC_OPTIONAL_MIN = 0x80, /* types from here on may be skipped by readers */
+	ML_REC_MARK = 0x80 /* a named point of the run (memlens.mark): optional, older readers skip it */
 } ml_rec_type_t;
 
 #define ML_END_STOPPED_EARLY 0x1u /* END.flags: tracing stopped before the program ended */

@@ -1,10 +1,10 @@
 /* module.c — the _memlens extension: the Python-facing face of the tracker.
  *
- *   _memlens.start(path, max_depth=0, meta=None)   start tracing into a capture file
+ *   _memlens.start_capture(path, max_depth=0, meta=None)   start tracing into a capture file
  *   _memlens.stop()                                final flush, close; no-op when not tracing
  *   _memlens.is_tracing() -> bool
  *
- * Thin on purpose: argument checking here, everything else in src/tracker/.
+ * plus the functions of api.h. Thin on purpose: argument checking here, everything else in src/tracker/.
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
@@ -12,6 +12,7 @@
 #include <stdlib.h>
 
 #include "cli/version.h"
+#include "pymod/api.h"
 #include "objects/objects.h"
 #include "prof/prof.h"
 #include "tracker/tracker.h"
@@ -24,7 +25,7 @@ static PyObject *mod_start(PyObject *self, PyObject *args, PyObject *kw)
 	const char **kv = NULL;
 	size_t *kvlen = NULL;
 	(void)self;
-	if (!PyArg_ParseTupleAndKeywords(args, kw, "O|nO!:start", kwlist, &path_obj, &max_depth, &PyDict_Type, &meta))
+	if (!PyArg_ParseTupleAndKeywords(args, kw, "O|nO!:start_capture", kwlist, &path_obj, &max_depth, &PyDict_Type, &meta))
 		return NULL;
 	if (max_depth < 0) {
 		PyErr_SetString(PyExc_ValueError, "max_depth must be >= 0");
@@ -94,8 +95,8 @@ static PyObject *mod_is_tracing(PyObject *self, PyObject *unused)
 }
 
 static PyMethodDef methods[] = {
-	{"start", (PyCFunction)(void (*)(void))mod_start, METH_VARARGS | METH_KEYWORDS,
-	 "start(path, max_depth=0, meta=None)\n\nTrace every allocation into the capture file at path."},
+	{"start_capture", (PyCFunction)(void (*)(void))mod_start, METH_VARARGS | METH_KEYWORDS,
+	 "start_capture(path, max_depth=0, meta=None)\n\nTrace every allocation into the capture file at path."},
 	{"stop", mod_stop, METH_NOARGS, "stop()\n\nWrite the final flush and close the capture."},
 	{"is_tracing", mod_is_tracing, METH_NOARGS, "is_tracing() -> bool"},
 	{NULL, NULL, 0, NULL},
@@ -109,7 +110,7 @@ __attribute__((visibility("default"))) PyMODINIT_FUNC PyInit__memlens(void);
 PyMODINIT_FUNC PyInit__memlens(void)
 {
 	PyObject *m = PyModule_Create(&moddef);
-	if (m && (PyModule_AddStringConstant(m, "__version__", ML_VERSION) < 0 || ml_prof_module_init(m) < 0 ||
+	if (m && (PyModule_AddStringConstant(m, "__version__", ML_VERSION) < 0 || PyModule_AddFunctions(m, ml_api_methods) < 0 || ml_prof_module_init(m) < 0 ||
 		  ml_objects_module_init(m) < 0)) {
 		Py_DECREF(m);
 		return NULL;

@@ -261,3 +261,35 @@ int ml_live_put(ml_live_t *t, uintptr_t ptr, uint64_t size, uint32_t stack, uint
 	t->count++;
 	return replaced;
 }
+
+int ml_live_get(ml_live_t *t, uintptr_t ptr, uint64_t *size, uint32_t *stack)
+{
+	ml_leaf_t *l = (ptr & ((1u << UNIT_SHIFT) - 1)) ? NULL : leaf_of(t, ptr >> CHUNK_SHIFT);
+	if (l) {
+		uint32_t i = leaf_find(l, offset_of(ptr));
+		if (l->e[i]) {
+			*size = e_size(l->e[i]);
+			*stack = e_stack(l->e[i]);
+			return 1;
+		}
+	}
+	uint64_t v;
+	if (!ml_ptrmap_get(&t->big, ptr, &v))
+		return 0;
+	*size = ml_ptrmap_size(v);
+	*stack = ml_ptrmap_stack(v);
+	return 1;
+}
+
+void ml_live_foreach(const ml_live_t *t, void (*fn)(void *ctx, uint64_t size, uint32_t stack), void *ctx)
+{
+	for (size_t c = 0; t->chunks && c <= t->chunk_mask; c++) {
+		const ml_leaf_t *l = t->chunks[c].leaf;
+		for (uint32_t i = 0; l && i <= l->mask; i++)
+			if (l->e[i])
+				fn(ctx, e_size(l->e[i]), e_stack(l->e[i]));
+	}
+	for (size_t i = 0; i < t->big.cap; i++)
+		if (t->big.slots[i].key)
+			fn(ctx, ml_ptrmap_size(t->big.slots[i].val), ml_ptrmap_stack(t->big.slots[i].val));
+}

@@ -56,6 +56,13 @@ int ml_live_put(ml_live_t *t, uintptr_t ptr, uint64_t size, uint32_t stack, uint
 /* Removes ptr; returns 1 with its size and stack, or 0 if it was not there. */
 int ml_live_take(ml_live_t *t, uintptr_t ptr, uint64_t *size, uint32_t *stack);
 
+/* Looks ptr up without removing it: 1 with its size and stack, or 0. */
+int ml_live_get(ml_live_t *t, uintptr_t ptr, uint64_t *size, uint32_t *stack);
+
+/* Calls fn once per live block, in no particular order. The table must not change meanwhile. O(table
+ * size): ~1 ns per slot. */
+void ml_live_foreach(const ml_live_t *t, void (*fn)(void *ctx, uint64_t size, uint32_t stack), void *ctx);
+
 /* Bytes the table uses now, and at most so far. */
 static inline size_t ml_live_bytes(const ml_live_t *t) { return t->bytes + ml_ptrmap_bytes(&t->big); }
 static inline size_t ml_live_max_bytes(const ml_live_t *t)

@@ -109,6 +109,15 @@ int ml_ptrmap_put(ml_ptrmap_t *t, uintptr_t ptr, uint64_t size, uint32_t stack, 
 	return 0;
 }
 
+int ml_ptrmap_get(const ml_ptrmap_t *t, uintptr_t ptr, uint64_t *val)
+{
+	size_t i = find(t, ptr);
+	if (i == SIZE_MAX)
+		return 0;
+	*val = t->slots[i].val;
+	return 1;
+}
+
 int ml_ptrmap_take(ml_ptrmap_t *t, uintptr_t ptr, uint64_t *val)
 {
 	size_t i = find(t, ptr);

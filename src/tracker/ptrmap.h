@@ -39,6 +39,8 @@ int ml_ptrmap_put(ml_ptrmap_t *t, uintptr_t ptr, uint64_t size, uint32_t stack, 
 
 /* Removes ptr; returns 1 with its value in *val, or 0 if it was not there. */
 int ml_ptrmap_take(ml_ptrmap_t *t, uintptr_t ptr, uint64_t *val);
+/* Looks ptr up without removing it: 1 with its value in *val, or 0. */
+int ml_ptrmap_get(const ml_ptrmap_t *t, uintptr_t ptr, uint64_t *val);
 
 static inline uint64_t ml_ptrmap_size(uint64_t val) { return val >> 24; }
 static inline uint32_t ml_ptrmap_stack(uint64_t val) { return (uint32_t)(val & ML_PTRMAP_MAX_STACK); }

@@ -68,6 +68,22 @@ int ml_stats_mark(ml_stats_t *st, ml_stat_t *s, uint32_t stack)
 	return 0;
 }
 
+int ml_stats_clear_live(ml_stats_t *st)
+{
+	for (size_t i = 0; i < st->cap; i++) {
+		ml_stat_t *s = &st->s[i];
+		if (!s->live_blocks && !s->live_bytes)
+			continue;
+		if (ml_stats_touch(st, s, (uint32_t)i) < 0) {
+			st->failed = 1;
+			return -1;
+		}
+		s->live_bytes = s->live_blocks = 0;
+	}
+	st->heap_bytes = st->heap_blocks = st->user_peak = 0;
+	return 0;
+}
+
 void ml_stats_at_peak(const ml_stats_t *st, uint32_t stack, uint64_t *bytes, uint64_t *blocks)
 {
 	if (stack >= st->cap) {

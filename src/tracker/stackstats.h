@@ -40,6 +40,7 @@ typedef struct {
 	uint64_t heap_bytes, heap_blocks; /* alive now */
 	uint64_t alloc_bytes, alloc_blocks; /* ever allocated */
 	uint64_t peak_bytes, peak_blocks;
+	uint64_t user_peak; /* highest heap_bytes since the API's reset_peak(); never above peak_bytes */
 	uint64_t peak_epoch;
 	uint64_t peak_t; /* when the peak was reached, ns since start (set by the caller) */
 	uint64_t written_peak; /* peak_bytes as of the last PEAK record */
@@ -87,11 +88,14 @@ static inline int ml_stats_alloc(ml_stats_t *st, uint32_t stack, uint64_t size)
 	st->heap_blocks++;
 	st->alloc_bytes += size;
 	st->alloc_blocks++;
-	if (st->heap_bytes > st->peak_bytes) {
-		st->peak_bytes = st->heap_bytes;
-		st->peak_blocks = st->heap_blocks;
-		st->peak_epoch++; /* every stack's current value is now its value at the peak */
-		return 1;
+	if (st->heap_bytes > st->user_peak) {
+		st->user_peak = st->heap_bytes;
+		if (st->heap_bytes > st->peak_bytes) {
+			st->peak_bytes = st->heap_bytes;
+			st->peak_blocks = st->heap_blocks;
+			st->peak_epoch++; /* every stack's current value is now its value at the peak */
+			return 1;
+		}
 	}
 	return 0;
 }
@@ -125,6 +129,11 @@ static inline void ml_stats_unfree(ml_stats_t *st, uint32_t stack, uint64_t size
 	st->heap_bytes += size;
 	st->heap_blocks++;
 }
+
+/* Forgets every live block (the API's clear_traces): live counters to zero, through the worklists so
+ * the capture sees the drop. The run's peak and allocation totals stay. Returns 0, or -1 when out of
+ * memory. */
+int ml_stats_clear_live(ml_stats_t *st);
 
 /* Bytes/blocks of a stack at the latest peak. */
 void ml_stats_at_peak(const ml_stats_t *st, uint32_t stack, uint64_t *bytes, uint64_t *blocks);

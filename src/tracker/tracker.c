@@ -470,3 +470,58 @@ void ml_tracker_thread_bytes(int64_t *net, uint64_t *allocated)
 	*net = t_net;
 	*allocated = t_alloc;
 }
+
+/* ---- the in-process API ---- */
+
+void ml_tracker_traced(uint64_t *current, uint64_t *peak)
+{
+	ml_spin_lock(&ml_g.lock);
+	*current = ml_g.active ? ml_g.stats.heap_bytes : 0;
+	*peak = ml_g.active ? ml_g.stats.user_peak : 0;
+	ml_spin_unlock(&ml_g.lock);
+}
+
+void ml_tracker_reset_peak(void)
+{
+	ml_spin_lock(&ml_g.lock);
+	ml_g.stats.user_peak = ml_g.stats.heap_bytes;
+	ml_spin_unlock(&ml_g.lock);
+}
+
+int ml_tracker_clear(void)
+{
+	int rc = 0;
+	ml_spin_lock(&ml_g.lock);
+	if (ml_g.active) {
+		ml_live_free(&ml_g.live);
+		if (ml_live_init(&ml_g.live) < 0 || ml_stats_clear_live(&ml_g.stats) < 0) {
+			ml_tracker_fail_locked("out of memory while clearing the traces");
+			rc = -1;
+		}
+	}
+	ml_spin_unlock(&ml_g.lock);
+	return rc;
+}
+
+size_t ml_tracker_memory(void)
+{
+	ml_spin_lock(&ml_g.lock);
+	const ml_trie_t *t = &ml_g.trie;
+	size_t n = 0;
+	if (ml_g.pid) {
+		n = ml_live_bytes(&ml_g.live) + ml_g.stats.cap * sizeof(ml_stat_t) +
+		    (ml_g.stats.capdirty + ml_g.stats.cappeak_dirty) * sizeof(uint32_t) +
+		    t->capraw * sizeof *t->raw + t->capnodes * sizeof *t->nodes + t->capfuncs * sizeof *t->funcs +
+		    t->capchars + t->capstrs * sizeof *t->str_off +
+		    (t->raw_idx.mask + t->node_idx.mask + t->func_idx.mask + t->str_idx.mask + 4) * sizeof(uint32_t);
+	}
+	ml_spin_unlock(&ml_g.lock);
+	return n;
+}
+
+int ml_tracker_mark(const char *label, size_t len)
+{
+	if (!ml_g.active || !ml_g.has_capture)
+		return 0;
+	return ml_writer_mark(label, len);
+}

@@ -36,6 +36,20 @@ int ml_tracker_is_tracing(void);
 /* Tracing into a capture file (not only in memory). */
 int ml_tracker_has_capture(void);
 
+/* ---- for the in-process API (tracemalloc's functions); each takes the lock once ---- */
+
+/* Traced bytes alive now, and the most since tracing started or the last ml_tracker_reset_peak(). */
+void ml_tracker_traced(uint64_t *current, uint64_t *peak);
+void ml_tracker_reset_peak(void);
+/* Forgets every traced block: frees of blocks allocated before are not counted. The capture, if
+ * any, sees their memory as released at this point. Returns 0, or -1 if tracing stopped on error. */
+int ml_tracker_clear(void);
+/* Memory the tracker's tables use, in bytes. */
+size_t ml_tracker_memory(void);
+/* Puts a named point in the capture (a flush ending with a MARK record, so the counters are exact at
+ * the mark). Returns 1 if written, 0 without a capture, -1 on a write error. */
+int ml_tracker_mark(const char *label, size_t len);
+
 /* The calling thread's traced bytes since it started: allocated minus freed (net, of blocks the
  * tracker knows about, whichever thread allocated them), and allocated. Two thread-local reads: the
  * line and function profilers take the difference across a line or a call. */

@@ -35,7 +35,8 @@ static struct {
 	pthread_mutex_t wake_lock;
 	pthread_cond_t wake;
 	int stop;
-} w = {.fd = -1, .statm = -1, .wake_lock = PTHREAD_MUTEX_INITIALIZER};
+	pthread_mutex_t io_lock; /* one flush at a time: the thread's, a mark's, the final one */
+} w = {.fd = -1, .statm = -1, .wake_lock = PTHREAD_MUTEX_INITIALIZER, .io_lock = PTHREAD_MUTEX_INITIALIZER};
 
 static uint64_t mono(clockid_t clk)
 {
@@ -115,17 +116,33 @@ static int write_flush(size_t start, uint64_t t)
 	return rc;
 }
 
-/* One flush: everything that changed since the last, a TICK, END when final. */
-static void flush(int final)
+/* One flush: everything that changed since the last, a TICK, END when final; with a label, a MARK
+ * record right after the counters, so that they are the values at the mark. Returns 0, or -1 if
+ * the capture is closed or the write failed. */
+static int flush(int final, const char *label, size_t label_len)
 {
 	uint64_t tick[7], rss, rss_file;
+	pthread_mutex_lock(&w.io_lock);
 	ml_spin_lock(&ml_g.lock);
 	if (!w.open) {
 		ml_spin_unlock(&ml_g.lock);
-		return;
+		pthread_mutex_unlock(&w.io_lock);
+		return -1;
 	}
 	ml_trie_encode_new(&ml_g.trie, &w.buf);
 	ml_stats_encode(&ml_g.stats, &w.buf);
+	if (label) {
+		uint8_t p[2 * ML_VARINT_MAX], *q = p;
+		q += ml_varint_put(q, ml_writer_now());
+		q += ml_varint_put(q, ml_g.stats.heap_bytes);
+		ml_buf_t rec = {0};
+		ml_buf_put(&rec, p, (size_t)(q - p));
+		ml_buf_put_str(&rec, label, label_len);
+		ml_buf_put_record(&w.buf, ML_REC_MARK, rec.data, rec.len);
+		if (ml_buf_failed(&rec))
+			w.buf.failed = 1;
+		ml_buf_free(&rec);
+	}
 	int stopped_early = ml_g.stopped_early;
 	char note[200];
 	int note_len = 0;
@@ -161,7 +178,8 @@ static void flush(int final)
 		uint64_t end[2] = {t, stopped_early ? ML_END_STOPPED_EARLY : 0};
 		put_fields(&w.buf, ML_REC_END, end, 2);
 	}
-	if (write_flush(0, t) < 0) {
+	int rc = write_flush(0, t);
+	if (rc < 0) {
 		char what[300];
 		snprintf(what, sizeof what, "cannot write the capture: %s", strerror(errno));
 		ml_spin_lock(&ml_g.lock);
@@ -169,6 +187,13 @@ static void flush(int final)
 		w.open = 0;
 		ml_spin_unlock(&ml_g.lock);
 	}
+	pthread_mutex_unlock(&w.io_lock);
+	return rc;
+}
+
+int ml_writer_mark(const char *label, size_t len)
+{
+	return flush(0, label, len) < 0 ? -1 : 1;
 }
 
 int ml_writer_open(const char *path, const ml_buf_t *meta, char *err, size_t errlen)
@@ -224,7 +249,7 @@ static void *writer_main(void *arg)
 		if (w.stop)
 			break;
 		pthread_mutex_unlock(&w.wake_lock);
-		flush(0);
+		flush(0, NULL, 0);
 		pthread_mutex_lock(&w.wake_lock);
 	}
 	pthread_mutex_unlock(&w.wake_lock);
@@ -260,7 +285,7 @@ void ml_writer_finish(void)
 		pthread_join(w.thread, NULL);
 		w.running = 0;
 	}
-	flush(1);
+	flush(1, NULL, 0);
 	if (w.fd >= 0)
 		close(w.fd);
 	if (w.statm >= 0)
@@ -281,6 +306,7 @@ void ml_writer_forget(void)
 	w.open = 0;
 	w.running = 0;
 	pthread_mutex_init(&w.wake_lock, NULL);
+	pthread_mutex_init(&w.io_lock, NULL);
 	ml_buf_t empty = {0};
 	w.buf = empty; /* the parent's buffer memory is left alone: it is a copy, never freed here */
 }

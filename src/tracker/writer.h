@@ -23,6 +23,10 @@ int ml_writer_open(const char *path, const ml_buf_t *meta, char *err, size_t err
 int ml_writer_start(void);
 /* Stops the thread, writes the final flush with END, closes the file. */
 void ml_writer_finish(void);
+/* Flushes now, ending with a MARK record (docs/FORMAT.md) named label. Called from the program's
+ * threads; serialised with the writer thread's flushes. Returns 1, or -1 if the capture is closed or
+ * the write failed. */
+int ml_writer_mark(const char *label, size_t len);
 /* After fork, in the child: forget the file and the thread without touching either. */
 void ml_writer_forget(void);
 
