@@ -62,8 +62,9 @@ def mark(label):
     if not isinstance(label, str):
         raise TypeError("mark() argument must be str, not %s" % type(label).__name__)
     _memlens.mark(label)
-    for fn in list(mark_callbacks):
-        fn(label)
+    if mark_callbacks:  # (an empty list costs no allocation at the mark)
+        for fn in tuple(mark_callbacks):
+            fn(label)
 
 
 # ---- regions ----

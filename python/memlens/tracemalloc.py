@@ -46,7 +46,8 @@ __all__ = [
     "get_tracemalloc_memory", "is_tracing", "reset_peak", "start", "stop", "take_snapshot",
 ]
 
-_MAX_NFRAME = 65535
+# tracemalloc's own bound: 65535 frames from 3.9 on; 3.8 allowed what fit in its size_t arithmetic.
+_MAX_NFRAME = 65535 if sys.version_info >= (3, 9) else 178956969
 # Trace tuples carry the stack's full depth from 3.9 on (Traceback.total_nframe).
 _WITH_DEPTH = sys.version_info >= (3, 9)
 
@@ -68,7 +69,7 @@ def start(nframe=1):
     if not -2**31 <= n < 2**31:
         raise OverflowError("Python int too large to convert to C int")
     if not 1 <= n <= _MAX_NFRAME:
-        raise ValueError("the number of frames must be in a range [1; %d]" % _MAX_NFRAME)
+        raise ValueError("the number of frames must be in range [1; %d]" % _MAX_NFRAME)
     _limit = n
     _hidden = False
     _memlens.start_memory()

@@ -31,8 +31,10 @@ typedef struct {
 	const uint8_t *d;
 	size_t n;
 	ml_capture_t *cap;
-	size_t cap_strings, cap_nodes, cap_ticks, cap_notes, cap_meta; /* allocated elements */
+	size_t cap_strings, cap_nodes, cap_ticks, cap_notes, cap_meta, cap_marks; /* allocated elements */
 	int seen_end;
+	const char *until_mark; /* stop after the flush holding the first mark with this label */
+	int at_mark;            /* ... which has been applied */
 	char *err;
 	size_t errlen;
 } loader_t;
@@ -49,6 +51,7 @@ static const char *const rec_names[] = {
 	[ML_REC_META] = "META",   [ML_REC_STRING] = "STRING", [ML_REC_NODE] = "NODE",
 	[ML_REC_TICK] = "TICK",   [ML_REC_STACKS] = "STACKS", [ML_REC_PEAK] = "PEAK",
 	[ML_REC_END] = "END",     [ML_REC_FLUSH] = "FLUSH",   [ML_REC_NOTE] = "NOTE",
+	[ML_REC_MARK] = "MARK",
 };
 
 static const char *rec_name(uint8_t type)
@@ -371,6 +374,27 @@ static int apply_note(rec_t *r)
 	return 0;
 }
 
+static int apply_mark(rec_t *r)
+{
+	ml_capture_t *cap = r->ld->cap;
+	ml_cap_mark_t mark;
+	int rc;
+	if ((rc = rec_u64(r, "t", &mark.t)) || (rc = rec_u64(r, "heap", &mark.heap)) ||
+	    (rc = rec_str(r, "label", &mark.label)))
+		return rc;
+	if ((rc = rec_done(r)) ||
+	    (grow((void **)&cap->marks, &r->ld->cap_marks, cap->n_marks + 1, sizeof *cap->marks) &&
+	     (rc = fail(r->ld, ML_CAP_ENOMEM, "out of memory")))) {
+		free((char *)mark.label.s);
+		return rc;
+	}
+	cap->marks[cap->n_marks++] = mark;
+	const char *want = r->ld->until_mark;
+	if (want && !r->ld->at_mark && strlen(want) == mark.label.len && !memcmp(want, mark.label.s, mark.label.len))
+		r->ld->at_mark = 1;
+	return 0;
+}
+
 static int apply_record(rec_t *r)
 {
 	if (r->ld->seen_end && r->type < ML_REC_OPTIONAL_MIN)
@@ -385,6 +409,7 @@ static int apply_record(rec_t *r)
 	case ML_REC_PEAK: return apply_peak(r);
 	case ML_REC_END: r->ld->seen_end = 1; return apply_end(r);
 	case ML_REC_NOTE: return apply_note(r);
+	case ML_REC_MARK: return apply_mark(r);
 	default: return 0; /* optional record: skipped */
 	}
 }
@@ -498,15 +523,20 @@ static int load(loader_t *ld)
 		int rc = load_flush(ld, &pos);
 		if (rc)
 			return rc;
+		if (ld->at_mark)
+			return ML_CAP_OK;
 	}
+	if (ld->until_mark)
+		return fail(ld, ML_CAP_ENOMARK, "no mark named '%s' (memlens summary lists the marks)", ld->until_mark);
 	if (cap->complete && cap->end_t > cap->duration_ns)
 		cap->duration_ns = cap->end_t;
 	return ML_CAP_OK;
 }
 
-int ml_capture_load(const uint8_t *data, size_t len, ml_capture_t **out, char *err, size_t errlen)
+static int load_buffer(const uint8_t *data, size_t len, const char *until_mark, ml_capture_t **out, char *err,
+		       size_t errlen)
 {
-	loader_t ld = {.d = data, .n = len, .err = err, .errlen = errlen};
+	loader_t ld = {.d = data, .n = len, .err = err, .errlen = errlen, .until_mark = until_mark};
 	*out = NULL;
 	if (err && errlen)
 		err[0] = '\0';
@@ -523,7 +553,12 @@ int ml_capture_load(const uint8_t *data, size_t len, ml_capture_t **out, char *e
 	return ML_CAP_OK;
 }
 
-int ml_capture_open(const char *path, ml_capture_t **out, char *err, size_t errlen)
+int ml_capture_load(const uint8_t *data, size_t len, ml_capture_t **out, char *err, size_t errlen)
+{
+	return load_buffer(data, len, NULL, out, err, errlen);
+}
+
+static int open_file(const char *path, const char *until_mark, ml_capture_t **out, char *err, size_t errlen)
 {
 	loader_t ld = {.err = err, .errlen = errlen};
 	struct stat st;
@@ -542,7 +577,7 @@ int ml_capture_open(const char *path, ml_capture_t **out, char *err, size_t errl
 	}
 	if (st.st_size == 0) {
 		close(fd);
-		return ml_capture_load((const uint8_t *)"", 0, out, err, errlen);
+		return load_buffer((const uint8_t *)"", 0, until_mark, out, err, errlen);
 	}
 	if ((uint64_t)st.st_size > SIZE_MAX) {
 		close(fd);
@@ -554,9 +589,19 @@ int ml_capture_open(const char *path, ml_capture_t **out, char *err, size_t errl
 	if (map == MAP_FAILED)
 		return fail(&ld, ML_CAP_EIO, "cannot map: %s", strerror(e));
 	madvise(map, (size_t)st.st_size, MADV_SEQUENTIAL);
-	int rc = ml_capture_load(map, (size_t)st.st_size, out, err, errlen);
+	int rc = load_buffer(map, (size_t)st.st_size, until_mark, out, err, errlen);
 	munmap(map, (size_t)st.st_size);
 	return rc;
+}
+
+int ml_capture_open(const char *path, ml_capture_t **out, char *err, size_t errlen)
+{
+	return open_file(path, NULL, out, err, errlen);
+}
+
+int ml_capture_open_at_mark(const char *path, const char *label, ml_capture_t **out, char *err, size_t errlen)
+{
+	return open_file(path, label, out, err, errlen);
 }
 
 void ml_capture_free(ml_capture_t *cap)
@@ -571,6 +616,9 @@ void ml_capture_free(ml_capture_t *cap)
 		free((char *)cap->strings[i].s);
 	for (size_t i = 0; i < cap->n_notes; i++)
 		free((char *)cap->notes[i].text.s);
+	for (size_t i = 0; i < cap->n_marks; i++)
+		free((char *)cap->marks[i].label.s);
+	free(cap->marks);
 	free(cap->meta);
 	free(cap->strings);
 	free(cap->nodes);

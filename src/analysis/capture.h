@@ -35,7 +35,8 @@ typedef enum {
 	ML_CAP_ETRUNC,   /* the file ends inside the header, a record, or a flush without its FLUSH */
 	ML_CAP_ECRC,     /* a flush's CRC does not match */
 	ML_CAP_ETYPE,    /* unknown mandatory record type */
-	ML_CAP_EFIELD    /* malformed varint, field out of range, bad record length, misplaced record */
+	ML_CAP_EFIELD,   /* malformed varint, field out of range, bad record length, misplaced record */
+	ML_CAP_ENOMARK   /* ml_capture_open_at_mark: the capture has no mark with that label */
 } ml_cap_err_t;
 
 /* A string of the capture: `s` is NUL-terminated for convenience but may contain NULs (use len) and
@@ -74,6 +75,13 @@ typedef struct {
 	ml_cap_str_t text;
 } ml_cap_note_t;
 
+/* A named point of the run (memlens.mark): the counters of the flush it ends are exact at it. */
+typedef struct {
+	uint64_t t;    /* ns since tracing started */
+	uint64_t heap; /* traced bytes alive at the mark */
+	ml_cap_str_t label;
+} ml_cap_mark_t;
+
 typedef struct {
 	ml_cap_meta_t *meta; /* in file order; later duplicates win in ml_capture_meta() */
 	size_t n_meta;
@@ -86,6 +94,8 @@ typedef struct {
 	size_t n_ticks;
 	ml_cap_note_t *notes;
 	size_t n_notes;
+	ml_cap_mark_t *marks; /* in run order */
+	size_t n_marks;
 
 	int has_peak; /* a PEAK record was seen */
 	uint64_t peak_t, peak_bytes, peak_blocks;
@@ -105,6 +115,12 @@ int ml_capture_open(const char *path, ml_capture_t **out, char *err, size_t errl
 
 /* Same, from a buffer in memory (the fuzzer's entry point). The buffer is not kept. */
 int ml_capture_load(const uint8_t *data, size_t len, ml_capture_t **out, char *err, size_t errlen);
+
+/* The capture as it was at the first mark labelled `label`: loading stops after the flush that the
+ * mark ends, so live_* are the values at the mark and alloc_* the totals up to it (and the capture
+ * reads as incomplete). The flushes before are validated as by ml_capture_open, the ones after are
+ * not read: open the whole capture first to validate it. ML_CAP_ENOMARK if there is no such mark. */
+int ml_capture_open_at_mark(const char *path, const char *label, ml_capture_t **out, char *err, size_t errlen);
 
 void ml_capture_free(ml_capture_t *cap);
 

@@ -40,10 +40,13 @@ static const char *const helps[] = {
 		      "(default), at exit (end, or leaks), or allocated over the run (total).\n"
 		      "Default output: FILE with .flame.html.\n",
 	[CMD_DIFF] = "usage: memlens diff BEFORE AFTER [-o OUT.html] [--by line|function] [-n N]\n"
+		     "       memlens diff FILE --from MARK [--to MARK] [--by line|function] [-n N]\n"
 		     "\n"
 		     "What changed between two captures of the same program, per site: memory alive at the peak\n"
 		     "and at exit, before and after. Prints a table (the N largest changes, default 20); with -o,\n"
 		     "writes an HTML page with the table and differential flame graphs (red grew, green shrank).\n"
+		     "With --from, what grew in one run between two memlens.mark() points (--to: default the\n"
+		     "end of the run), per site: memory alive at each and allocated in between.\n"
 		     "  --by function  match sites by function instead of line (when edits moved the lines)\n",
 	[CMD_EXPORT] = "usage: memlens export FILE --format pprof|speedscope|folded|json|csv -o OUT [--at peak|end|total]\n"
 		       "\n"
@@ -65,6 +68,7 @@ typedef struct {
 	size_t n;
 	int has_format;
 	ml_export_fmt_t format;
+	const char *from, *to; /* diff between marks of one capture */
 } opts_t;
 
 static int parse(cmd_t c, int argc, char **argv, opts_t *o)
@@ -72,6 +76,9 @@ static int parse(cmd_t c, int argc, char **argv, opts_t *o)
 	const char *cmd = argv[0];
 	size_t want = c == CMD_DIFF ? 2 : 1;
 	*o = (opts_t){.at = ML_VIEW_AT_PEAK, .by = ML_VIEW_BY_LINE, .n = 20};
+	for (int i = 1; c == CMD_DIFF && i < argc; i++)
+		if (!strcmp(argv[i], "--from") || !strcmp(argv[i], "--to"))
+			want = 1;
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i], *v;
 		int missing = 0;
@@ -97,6 +104,11 @@ static int parse(cmd_t c, int argc, char **argv, opts_t *o)
 		} else if (c == CMD_DIFF && ((v = ml_args_value(argc, argv, &i, "--by", &missing)) || missing)) {
 			if (missing || ml_view_parse_by(v, &o->by) || (o->by != ML_VIEW_BY_LINE && o->by != ML_VIEW_BY_FUNCTION))
 				return ml_args_usage_error(cmd, "--by wants line or function%s%s", missing ? "" : ", not ", missing ? "" : v);
+		} else if (c == CMD_DIFF && ((v = ml_args_value(argc, argv, &i, "--from", &missing)) || missing ||
+					     (v = ml_args_value(argc, argv, &i, "--to", &missing)) || missing)) {
+			if (missing)
+				return ml_args_usage_error(cmd, "%s needs the label of a mark", a);
+			*(!strcmp(a, "--from") ? &o->from : &o->to) = v;
 		} else if (c == CMD_DIFF && ((v = ml_args_value(argc, argv, &i, "-n", &missing)) || missing)) {
 			char *end;
 			errno = 0;
@@ -115,6 +127,10 @@ static int parse(cmd_t c, int argc, char **argv, opts_t *o)
 	}
 	if (o->n_files < want)
 		return ml_args_usage_error(cmd, want == 2 ? "needs two capture files, BEFORE and AFTER" : "missing the capture file");
+	if (o->to && !o->from)
+		return ml_args_usage_error(cmd, "--to needs --from (the mark to compare with)");
+	if (o->from && o->output)
+		return ml_args_usage_error(cmd, "between marks the diff is a table: drop -o");
 	if (c == CMD_EXPORT && !o->has_format)
 		return ml_args_usage_error(cmd, "--format is required");
 	if (c == CMD_EXPORT && !o->output)
@@ -220,6 +236,21 @@ static const char *source_line(void *ctx, const ml_cap_str_t *file, uint64_t lin
 
 /* ---- The diff as a text table ---- */
 
+/* "file:line in function", NUL-terminated, control characters shown as '?'. */
+static void site_name(ml_buf_t *site, const ml_diff_row_t *r)
+{
+	if (r->file) {
+		for (size_t k = 0; k < r->file->len; k++)
+			ml_buf_put_u8(site, (unsigned char)r->file->s[k] < 0x20 ? '?' : (uint8_t)r->file->s[k]);
+		if (r->line)
+			ml_export_printf(site, ":%llu", (unsigned long long)r->line);
+		ml_buf_put(site, " in ", 4);
+	}
+	for (size_t k = 0; k < r->function->len; k++)
+		ml_buf_put_u8(site, (unsigned char)r->function->s[k] < 0x20 ? '?' : (uint8_t)r->function->s[k]);
+	ml_buf_put_u8(site, 0);
+}
+
 static void diff_text(ml_buf_t *out, const ml_diff_t *d, size_t n)
 {
 	char a[ML_UNITS_LEN], b[ML_UNITS_LEN], c[ML_UNITS_LEN + 1], e0[ML_UNITS_LEN], e1[ML_UNITS_LEN];
@@ -235,16 +266,7 @@ static void diff_text(ml_buf_t *out, const ml_diff_t *d, size_t n)
 	for (size_t i = 0; i < d->n_changed && (!n || i < n); i++) {
 		const ml_diff_row_t *r = &d->rows[i];
 		ml_buf_t site = {0};
-		if (r->file) {
-			for (size_t k = 0; k < r->file->len; k++)
-				ml_buf_put_u8(&site, (unsigned char)r->file->s[k] < 0x20 ? '?' : (uint8_t)r->file->s[k]);
-			if (r->line)
-				ml_export_printf(&site, ":%llu", (unsigned long long)r->line);
-			ml_buf_put(&site, " in ", 4);
-		}
-		for (size_t k = 0; k < r->function->len; k++)
-			ml_buf_put_u8(&site, (unsigned char)r->function->s[k] < 0x20 ? '?' : (uint8_t)r->function->s[k]);
-		ml_buf_put_u8(&site, 0);
+		site_name(&site, r);
 		uint64_t up = r->peak[1] >= r->peak[0];
 		c[0] = up ? '+' : '-';
 		ml_units_bytes(up ? r->peak[1] - r->peak[0] : r->peak[0] - r->peak[1], c + 1, sizeof c - 1);
@@ -268,12 +290,80 @@ static void diff_text(ml_buf_t *out, const ml_diff_t *d, size_t n)
 	ml_rep_table_free(t);
 }
 
+/* ---- The diff between two marks of one run ---- */
+
+static int by_end_change(const void *a, const void *b)
+{
+	const ml_diff_row_t *x = a, *y = b;
+	uint64_t dx = x->end[1] > x->end[0] ? x->end[1] - x->end[0] : x->end[0] - x->end[1];
+	uint64_t dy = y->end[1] > y->end[0] ? y->end[1] - y->end[0] : y->end[0] - y->end[1];
+	return dx < dy ? 1 : dx > dy ? -1 : 0;
+}
+
+/* Per site: alive at the first mark, at the second, the change, and what was allocated in between;
+ * largest change first. Rows are reordered in place. */
+static void diff_marks_text(ml_buf_t *out, ml_diff_t *d, const char *from, const char *to, size_t n)
+{
+	char a[ML_UNITS_LEN], b[ML_UNITS_LEN], c[ML_UNITS_LEN + 1], al[ML_UNITS_LEN], ha[64], hb[64];
+	ml_rep_table_t *t = ml_rep_table_new(5);
+	if (!t) {
+		out->failed = 1;
+		return;
+	}
+	snprintf(ha, sizeof ha, "at %.50s", from);
+	snprintf(hb, sizeof hb, "at %.50s", to);
+	const char *heads[] = {ha, hb, "change", "allocated between"};
+	for (size_t i = 0; i < 4; i++)
+		ml_rep_table_col(t, i, heads[i], ML_REP_RIGHT, 0, ML_REP_CUT_RIGHT);
+	ml_rep_table_col(t, 4, "site", ML_REP_LEFT, 70, ML_REP_CUT_LEFT);
+	size_t changed = 0;
+	for (size_t i = 0; i < d->n_rows; i++)
+		if (d->rows[i].end[0] != d->rows[i].end[1])
+			d->rows[changed++] = d->rows[i];
+	qsort(d->rows, changed, sizeof *d->rows, by_end_change);
+	for (size_t i = 0; i < changed && (!n || i < n); i++) {
+		const ml_diff_row_t *r = &d->rows[i];
+		ml_buf_t site = {0};
+		site_name(&site, r);
+		int up = r->end[1] >= r->end[0];
+		c[0] = up ? '+' : '-';
+		ml_units_bytes(up ? r->end[1] - r->end[0] : r->end[0] - r->end[1], c + 1, sizeof c - 1);
+		const char *cells[5] = {ml_units_bytes(r->end[0], a, sizeof a), ml_units_bytes(r->end[1], b, sizeof b), c,
+					ml_units_bytes(r->alloc[1] - r->alloc[0], al, sizeof al),
+					site.data ? (const char *)site.data : "?"};
+		if (ml_rep_table_row(t, cells))
+			out->failed = 1;
+		ml_buf_free(&site);
+	}
+	int up = d->end[1] >= d->end[0];
+	ml_units_bytes(d->end[0], a, sizeof a);
+	ml_units_bytes(d->end[1], b, sizeof b);
+	ml_units_bytes(up ? d->end[1] - d->end[0] : d->end[0] - d->end[1], c, sizeof c);
+	ml_export_printf(out, "traced heap alive: %s at %s -> %s at %s (%c%s)\n\n", a, from, b, to, up ? '+' : '-', c);
+	if (changed)
+		ml_rep_table_render(t, out, "");
+	if (n && changed > n)
+		ml_export_printf(out, "... and %zu more changed sites (-n 0 shows all)\n", changed - n);
+	ml_export_printf(out, "%zu sites unchanged between the marks\n", d->n_rows - changed);
+	ml_rep_table_free(t);
+}
+
 /* ---- Commands ---- */
 
 static int load(const char *path, ml_capture_t **cap)
 {
 	char err[512];
 	if (ml_capture_open(path, cap, err, sizeof err)) {
+		fprintf(stderr, "memlens: %s: %s\n", path, err);
+		return -1;
+	}
+	return 0;
+}
+
+static int load_at_mark(const char *path, const char *label, ml_capture_t **cap)
+{
+	char err[512];
+	if (ml_capture_open_at_mark(path, label, cap, err, sizeof err)) {
 		fprintf(stderr, "memlens: %s: %s\n", path, err);
 		return -1;
 	}
@@ -299,6 +389,27 @@ static int run(cmd_t c, int argc, char **argv)
 	for (size_t i = 0; i < o.n_files; i++)
 		if (load(o.files[i], &cap[i]))
 			goto done;
+	if (o.from) { /* the whole capture loaded (and validated); now as it was at each mark */
+		ml_capture_t *whole = cap[0];
+		cap[0] = NULL;
+		if (load_at_mark(o.files[0], o.from, &cap[0]) || (o.to && load_at_mark(o.files[0], o.to, &cap[1]))) {
+			ml_capture_free(whole);
+			goto done;
+		}
+		if (!o.to)
+			cap[1] = whole;
+		else
+			ml_capture_free(whole);
+		ml_diff_t d;
+		if (ml_diff_sites(cap[0], cap[1], o.by, &d))
+			goto oom;
+		diff_marks_text(&out, &d, o.from, o.to ? o.to : "the end", o.n);
+		ml_diff_free(&d);
+		if (ml_buf_failed(&out))
+			goto oom;
+		status = write_out("-", &out) ? ML_EXIT_ERROR : ML_EXIT_OK;
+		goto done;
+	}
 	const char *output = o.output;
 	if (!output && c != CMD_DIFF) {
 		output = defout = default_output(o.files[0], c == CMD_REPORT ? ".html" : ".flame.html");

@@ -75,10 +75,12 @@ fail:
 	return NULL;
 }
 
+/* tracemalloc's bound on the number of frames: 65535 from 3.9 on, larger before. */
 static int check_limit(Py_ssize_t limit)
 {
-	if (limit < 1 || limit > 65535) {
-		PyErr_SetString(PyExc_ValueError, "the number of frames must be in range [1; 65535]");
+	const Py_ssize_t max = PY_VERSION_HEX >= 0x03090000 ? 65535 : 178956969;
+	if (limit < 1 || limit > max) {
+		PyErr_Format(PyExc_ValueError, "the number of frames must be in range [1; %zd]", max);
 		return -1;
 	}
 	return 0;

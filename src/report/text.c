@@ -36,6 +36,17 @@ static void putf(ml_buf_t *out, const char *fmt, ...)
 }
 
 /* Appends len bytes of an untrusted string, control characters replaced by '?'. */
+/* s right-aligned in `width` columns (UTF-8: one column per character, as units like "µs" need). */
+static void put_right(ml_buf_t *out, const char *s, size_t width)
+{
+	size_t cols = 0;
+	for (const char *p = s; *p; p++)
+		cols += ((unsigned char)*p & 0xC0) != 0x80;
+	for (; cols < width; cols++)
+		ml_buf_put_u8(out, ' ');
+	ml_buf_put(out, s, strlen(s));
+}
+
 static void put_clean(ml_buf_t *out, const char *s, size_t len)
 {
 	for (size_t i = 0; i < len; i++) {
@@ -229,6 +240,18 @@ void ml_rep_text_summary(ml_buf_t *out, const ml_capture_t *cap, const ml_view_s
 	} else {
 		putf(out, LABEL "%s\n", label, "nothing alive");
 	}
+
+	/* marks: at most the first 20; each with the traced heap at it */
+	for (size_t i = 0; i < cap->n_marks && i < 20; i++) {
+		putf(out, LABEL, i ? "" : "marks");
+		put_right(out, ml_units_duration(cap->marks[i].t, a, sizeof a), 8);
+		put_right(out, ml_units_bytes(cap->marks[i].heap, b, sizeof b), 12);
+		putf(out, "  ");
+		put_clean(out, cap->marks[i].label.s, cap->marks[i].label.len);
+		putf(out, "\n");
+	}
+	if (cap->n_marks > 20)
+		putf(out, LABEL "... and %zu more marks\n", "", cap->n_marks - 20);
 
 	for (size_t i = 0; i < cap->n_notes; i++) {
 		putf(out, LABEL "%s: ", i ? "" : "notes", cap->notes[i].level == ML_NOTE_WARNING ? "warning" : "info");

@@ -94,3 +94,23 @@ def plain(tmp_path, python):
                               timeout=timeout, cwd=tmp_path)
 
     return run
+
+
+LIBDIR = os.path.join(os.path.dirname(os.path.abspath(MEMLENS)), "lib")
+
+
+@pytest.fixture
+def inproc(tmp_path, python):
+    """inproc(source, *args) writes source to prog.py and runs it with the interpreter under test and
+    the memlens package importable (PYTHONPATH), without `memlens run`: the in-process API."""
+    def run(source, *args, name="prog.py", timeout=120, check=True):
+        script = tmp_path / name
+        script.write_text(textwrap.dedent(source))
+        env = _san_env()
+        env["PYTHONPATH"] = LIBDIR
+        proc = subprocess.run([python, str(script), *map(str, args)], capture_output=True, text=True,
+                              timeout=timeout, cwd=tmp_path, env=env)
+        if check and proc.returncode != 0:
+            raise AssertionError("exit %d\n%s\n%s" % (proc.returncode, proc.stdout, proc.stderr))
+        return proc
+    return run
