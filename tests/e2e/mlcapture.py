@@ -33,7 +33,7 @@ class Capture:
             raise Corrupt("bad magic")
         (self.version,) = struct.unpack_from("<I", b, 8)
         self.meta, self.strings, self.nodes = {}, [b""], [None]
-        self.stacks, self.peak_stacks, self.ticks, self.notes = {}, {}, [], []
+        self.stacks, self.peak_stacks, self.ticks, self.notes, self.marks = {}, {}, [], [], []
         self.peak = self.end = None
         self.flushes = 0
         i, flush_start = 12, 12
@@ -89,6 +89,9 @@ class Capture:
             elif rtype == 0x09:
                 level = v(); ln = v()
                 self.notes.append((level, payload[pos[0]:pos[0] + ln].decode()))
+            elif rtype == 0x80:
+                t, heap, ln = v(), v(), v()
+                self.marks.append((t, heap, payload[pos[0]:pos[0] + ln].decode()))
             elif rtype < 0x80:
                 raise Corrupt("unknown record type %#x" % rtype)
             i = p + n

@@ -291,6 +291,9 @@ def test_marks_and_diff_between_them(trace, memlens):
     """)
     assert t.returncode == 0, t.stderr
     assert t.stdout.startswith("TypeError mark() argument must be str")
+    marks = t.capture.marks  # the reference reader of docs/FORMAT.md
+    assert [m[2] for m in marks] == ["before", "loaded", "grown"]
+    assert marks[1][1] - marks[0][1] >= 5 * 1024 * 1024 and marks[0][0] <= marks[1][0] <= marks[2][0]
     summary = memlens("summary", t.path).stdout
     assert re.search(r"marks\s+\S+ \S+\s+[\d.]+ KiB  before\n\s+\S+ \S+\s+5\.0 MiB  loaded\n\s+\S+ \S+\s+6\.0 MiB  grown", summary), summary
     d = memlens("diff", t.path, "--from", "before", "--to", "loaded")
