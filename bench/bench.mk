@@ -1,6 +1,10 @@
 # bench.mk — included by the top Makefile. `make bench` prints ratios against plain python and the
 # peers, measured in one run (bench/README.md). BENCH_ARGS passes options, e.g. BENCH_ARGS="--runs 5".
-.PHONY: bench-memlens
-bench: bench-memlens
+.PHONY: bench-memlens bench-api
+bench: bench-memlens bench-api
 bench-memlens: all
 	/usr/bin/python3 bench/run.py $(BENCH_ARGS)
+
+# the in-process API: snapshot + statistics against tracemalloc (1 M live blocks)
+bench-api: all
+	/usr/bin/python3 bench/api.py $(BENCH_ARGS)

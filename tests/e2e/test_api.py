@@ -385,3 +385,25 @@ def test_random_arguments_never_crash(inproc, seed):
     out = inproc(FUZZ, seed, timeout=300)
     assert out.stdout.startswith("survived"), out.stdout + out.stderr
     assert "SystemError" not in out.stdout
+
+
+def test_api_under_memlens_run(trace, memlens):
+    """Under `memlens run` the API reads the run's tracer; stop() hides the traces from the API but
+    the capture goes on to the end."""
+    t = trace("""
+        import memlens as tracemalloc
+        print("tracing", tracemalloc.is_tracing())
+        tracemalloc.start()
+        data = [bytearray(1000) for _ in range(1000)]             # line 5
+        top = [s for s in tracemalloc.take_snapshot().statistics("lineno")
+               if s.traceback[0].filename.endswith("prog.py")][0]
+        print("top", top.traceback[0].lineno, 2000 <= top.count <= 2003, 1000 * 1000 < top.size < 1000 * 1100)
+        tracemalloc.stop()
+        print("after stop", tracemalloc.is_tracing(), tracemalloc.get_traced_memory())
+        late = bytearray(7 * 1024 * 1024)                          # line 11: still in the capture
+    """)
+    assert t.returncode == 0, t.stderr
+    assert t.stdout.splitlines() == ["tracing True", "top 5 True True", "after stop False (0, 0)"]
+    s = memlens("summary", t.path).stdout
+    assert re.search(r"7\.0 MiB\s+\S*prog\.py:11 in <module>", s), s
+    assert t.capture.complete
