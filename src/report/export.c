@@ -329,7 +329,14 @@ void ml_export_json(ml_buf_t *out, const ml_capture_t *cap, const ml_view_summar
 		json_sites(out, cap, lists[l].key, &top);
 		ml_view_top_free(&top);
 	}
-	PUTS(out, ",\"frames\":[");
+	PUTS(out, ",\"marks\":[");
+	for (size_t i = 0; i < cap->n_marks; i++) {
+		ml_export_printf(out, "%s{\"t_ns\":%llu,\"heap_bytes\":%llu,\"label\":", i ? "," : "",
+				 (unsigned long long)cap->marks[i].t, (unsigned long long)cap->marks[i].heap);
+		json_cstr(out, &cap->marks[i].label);
+		ml_buf_put_u8(out, '}');
+	}
+	PUTS(out, "],\"frames\":[");
 	for (size_t i = 1; i < cap->n_nodes; i++) {
 		const ml_cap_node_t *nd = &cap->nodes[i];
 		ml_export_printf(out, "%s{\"id\":%zu,\"parent\":%u,\"function\":", i > 1 ? "," : "", i, nd->parent);

@@ -146,6 +146,16 @@ static void timeline(page_t *p, const ml_capture_t *cap)
 	if (cap->has_peak)
 		ml_export_printf(b, ",\"peak\":{\"t\":%llu,\"bytes\":%llu}", (unsigned long long)cap->peak_t,
 				 (unsigned long long)cap->peak_bytes);
+	if (cap->n_marks) { /* memlens.mark() points, drawn on the timeline: at most the first 50 */
+		PUTS(b, ",\"marks\":[");
+		for (size_t i = 0; i < cap->n_marks && i < 50; i++) {
+			const ml_cap_mark_t *m = &cap->marks[i];
+			ml_export_printf(b, "%s[%llu,%llu,", i ? "," : "", (unsigned long long)m->t, (unsigned long long)m->heap);
+			ml_export_json_str(b, m->label.s, m->label.len > ML_HTML_STR_MAX ? ML_HTML_STR_MAX : m->label.len);
+			ml_buf_put_u8(b, ']');
+		}
+		ml_buf_put_u8(b, ']');
+	}
 	if (!cap->n_ticks)
 		return;
 	const char *names[4] = {"t", "heap", "rss", "alloc"};

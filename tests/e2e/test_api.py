@@ -305,6 +305,11 @@ def test_marks_and_diff_between_them(trace, memlens):
     assert re.match(r"\s*0 B\s+1017\.\d KiB\s+\+1017\.\d KiB\s+.*prog\.py:8 in <module>", first), d.stdout
     d = memlens("diff", t.path, "--from", "grown")  # to the end of the run
     assert d.returncode == 0 and "at the end" in d.stdout
+    js = json.loads(memlens("export", t.path, "--format", "json", "-o", "-").stdout)
+    assert [m["label"] for m in js["marks"]] == ["before", "loaded", "grown"]
+    assert js["marks"][1]["heap_bytes"] - js["marks"][0]["heap_bytes"] >= 5 * 1024 * 1024
+    page = memlens("report", t.path, "-o", "-").stdout
+    assert '"marks":[[' in page and '"grown"]]' in page  # drawn on the timeline
     bad = memlens("diff", t.path, "--from", "nope")
     assert bad.returncode == 1 and "no mark named 'nope'" in bad.stderr
     bad = memlens("diff", t.path, "--to", "grown")

@@ -78,6 +78,13 @@
       mk("circle", { cx: x, cy: y, r: 4, fill: "#b91c1c" });
       mk("text", { x: x + (x > W * 0.7 ? -8 : 8), y: Math.max(y - 6, TOP + 10), "text-anchor": x > W * 0.7 ? "end" : "start", "font-size": 12, "font-weight": 600, fill: "#b91c1c" }).textContent = "peak " + bytes(D.peak.bytes) + " at " + dur(D.peak.t);
     }
+    (D.marks || []).forEach((m, i) => { /* memlens.mark() points: a thin line, the label staggered to stay readable */
+      const x = X(m[0]), right = x > W * 0.8;
+      mk("line", { x1: x, x2: x, y1: TOP, y2: H - B, stroke: "#7c3aed", "stroke-width": 1, opacity: 0.7 });
+      const t = mk("text", { x: x + (right ? -4 : 4), y: TOP + 12 + (i % 4) * 13, "text-anchor": right ? "end" : "start", "font-size": 11, fill: "#6d28d9" });
+      t.textContent = m[2].length > 24 ? m[2].slice(0, 23) + "…" : m[2];
+      mk("title", {}, t).textContent = m[2] + " at " + dur(m[0]) + ": traced heap " + bytes(m[1]);
+    });
     const sel = mk("rect", { x: 0, y: TOP, width: 0, height: H - B - TOP, fill: "rgba(37,99,235,.12)", stroke: "#2563eb", "stroke-width": 1, visibility: "hidden" });
     $("tlchart").append(svg);
     const tAt = (ev) => { const r = svg.getBoundingClientRect(); const x = (ev.clientX - r.left) / r.width * W; return Math.min(tEnd, Math.max(0, (x - L) / (W - L - R) * tEnd)); };
