@@ -8,3 +8,11 @@ bench-memlens: all
 # the in-process API: snapshot + statistics against tracemalloc (1 M live blocks)
 bench-api: all
 	/usr/bin/python3 bench/api.py $(BENCH_ARGS)
+
+# the speed tools: memlens profile / lineprof / timeit against cProfile, kernprof -l, memory_profiler,
+# scalene and python -m timeit (bench/prof/run.py; needs scripts/deps.sh --bench)
+.PHONY: bench-prof
+bench: bench-prof
+bench-prof: all
+	@scripts/deps.sh --bench
+	/usr/bin/python3 bench/prof/run.py $(BENCH_ARGS)

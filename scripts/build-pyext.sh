@@ -20,7 +20,7 @@ if [ -f "$so" ]; then
 	[ "$stale" = 0 ] && exit 0
 fi
 echo "  PYEXT $so ($py)"
-${CC:-cc} -std=c11 -D_GNU_SOURCE -g ${CFLAGS:--O2} -flto -fPIC -shared -fvisibility=hidden \
+${CC:-cc} -std=c11 -D_GNU_SOURCE -g ${CFLAGS:--O2} -flto=auto -fPIC -shared -fvisibility=hidden \
 	-Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers \
 	-I"$inc" -Isrc -o "$so.tmp" "$@" -lpthread
 mv "$so.tmp" "$so"

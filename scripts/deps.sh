@@ -21,7 +21,7 @@ for arg in "$@"; do
 		# conflicts with Debian's npm package.
 		command -v npm >/dev/null 2>&1 || PKGS="$PKGS nodejs npm"
 		;;
-	--bench) PKGS="$PKGS hyperfine mawk python3-memory-profiler python3-psutil" ;;
+	--bench) PKGS="$PKGS hyperfine mawk python3-memory-profiler python3-psutil python3-line-profiler python3-scalene" ;;
 	*) echo "deps.sh: unknown option $arg" >&2; exit 2 ;;
 	esac
 done

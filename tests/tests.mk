@@ -8,9 +8,9 @@
 FUZZ_SECONDS ?= 45
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
-# the tracker's Python-free parts are unit-tested outside the interpreter
+# the tracker's and the profilers' Python-free parts are unit-tested outside the interpreter
 TRACKER_PURE_OBJ := $(patsubst %.c,$(BUILD)/obj/%.o,src/tracker/livetable.c src/tracker/ptrmap.c \
-	src/tracker/stacktrie.c src/tracker/stackstats.c)
+	src/tracker/stacktrie.c src/tracker/stackstats.c src/prof/keymap.c src/prof/calltree.c)
 LIB_OBJ  := $(filter-out $(BUILD)/obj/src/cli/main.o,$(MEMLENS_OBJ)) $(TRACKER_PURE_OBJ)
 .SECONDARY: $(TRACKER_PURE_OBJ)
 FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
