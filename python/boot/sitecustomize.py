@@ -56,7 +56,8 @@ def _memlens_boot():
         from importlib.machinery import PathFinder
 
         top = module.split(".")[0]
-        known = top in sys.builtin_module_names or top in sys.modules
+        # (memlens itself: `memlens run --lines` runs the script under memlens.lines)
+        known = top in sys.builtin_module_names or top in sys.modules or top == "memlens"
         if not known and PathFinder.find_spec(top, [os.getcwd()] + sys.path) is None:
             fail("no module named '%s'" % top)
 

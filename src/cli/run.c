@@ -42,6 +42,8 @@ typedef struct {
 	int fail_exit_code;
 	char **prog_argv; /* script or module arguments: argv[0] is the script (absent for -m) */
 	int prog_argc;
+	char **lines;     /* --lines FUNC, in order: run the script under memlens.lines --func FUNC */
+	int n_lines;
 } run_opts_t;
 
 static void run_usage(FILE *out)
@@ -60,6 +62,8 @@ static void run_usage(FILE *out)
 	      "  --fail-peak SIZE     exit 97 if the traced heap's peak is above SIZE (100MiB, 1.5GB, 512k)\n"
 	      "  --fail-leaks SIZE    exit 97 if more than SIZE is still alive at exit\n"
 	      "  --fail-exit-code N   exit status for --fail-* (default 97; the program's own failure wins)\n"
+	      "  --lines FUNC         also print memory per line of FUNC (MODULE:QUALNAME, or a function of the\n"
+	      "                       script), memory_profiler's layout from exact bytes; repeatable\n"
 	      "  -h, --help           this help\n",
 	      out);
 }
@@ -129,6 +133,10 @@ static int parse(int argc, char **argv, run_opts_t *o)
 			} else if (parse_size(val, !strcmp(a, "--fail-peak") ? &o->fail_peak : &o->fail_leaks)) {
 				return ml_args_usage_error("run", "%s needs a size such as 100MiB, 1.5GB or 512k, not '%s'", a, val);
 			}
+		} else if (!strcmp(a, "--lines")) {
+			if (!val)
+				return ml_args_usage_error("run", "--lines needs a function (MODULE:QUALNAME or a name in the script)");
+			o->lines[o->n_lines++] = argv[++i];
 		} else if (!strcmp(a, "-o") || !strcmp(a, "--output") || !strcmp(a, "--python") ||
 			   !strcmp(a, "--max-depth") || !strcmp(a, "-m")) {
 			if (!val)
@@ -157,6 +165,8 @@ static int parse(int argc, char **argv, run_opts_t *o)
 	o->prog_argc = argc - i;
 	if (!o->module && o->prog_argc < 1)
 		return ml_args_usage_error("run", "no script given");
+	if (o->n_lines && o->module)
+		return ml_args_usage_error("run", "--lines works with a script, not -m");
 	return 0;
 }
 
@@ -333,9 +343,34 @@ static int check_gates(const run_opts_t *o, const char *output)
 	return failed ? o->fail_exit_code : 0;
 }
 
+/* --lines: the traced interpreter runs `-m memlens.lines --func F ... script args`, which runs the
+ * script as __main__ with the line engine on F and prints the table at exit. */
+static int lines_argv(run_opts_t *o)
+{
+	char **args = calloc((size_t)(2 * o->n_lines + o->prog_argc + 1), sizeof *args);
+	if (!args)
+		return -1;
+	int n = 0;
+	for (int i = 0; i < o->n_lines; i++) {
+		args[n++] = "--func";
+		if (strchr(o->lines[i], ':')) {
+			args[n++] = o->lines[i];
+		} else if (asprintf(&args[n++], "__main__:%s", o->lines[i]) < 0) {
+			return -1; /* (process exits: nothing to free) */
+		}
+	}
+	for (int i = 0; i < o->prog_argc; i++)
+		args[n++] = o->prog_argv[i];
+	o->prog_argv = args;
+	o->prog_argc = n;
+	o->module = "memlens.lines";
+	return 0;
+}
+
 int ml_cmd_run(int argc, char **argv)
 {
-	run_opts_t o = {.fail_exit_code = ML_EXIT_GATE};
+	char *lines[argc > 0 ? argc : 1];
+	run_opts_t o = {.fail_exit_code = ML_EXIT_GATE, .lines = lines};
 	int rc = parse(argc, argv, &o);
 	if (rc)
 		return rc < 0 ? ML_EXIT_OK : rc;
@@ -363,6 +398,10 @@ int ml_cmd_run(int argc, char **argv)
 		snprintf(output, sizeof output, "%s", o.output);
 	else
 		snprintf(output, sizeof output, "memlens-%s.%d.mlens", stem_of(&o, stem, sizeof stem), (int)getpid());
+	if (o.n_lines && lines_argv(&o) < 0) {
+		fprintf(stderr, "memlens: out of memory\n");
+		return ML_EXIT_ERROR;
+	}
 	if (check_output(output) < 0) {
 		fprintf(stderr, "memlens: %s: %s\n", output, strerror(errno));
 		return ML_EXIT_USAGE;

@@ -412,3 +412,26 @@ def test_api_under_memlens_run(trace, memlens):
     s = memlens("summary", t.path).stdout
     assert re.search(r"7\.0 MiB\s+\S*prog\.py:11 in <module>", s), s
     assert t.capture.complete
+
+
+def test_run_lines(trace, memlens, tmp_path):
+    """memlens run --lines FUNC: the capture as usual, and memory per line of FUNC at exit."""
+    t = trace("""
+        def build(n):
+            a = [0] * n                 # line 3: 8 MB of pointers
+            b = [str(i) for i in range(n // 10)]
+            del a
+            return b
+
+        keep = build(1_000_000)
+        print("done", len(keep))
+    """, opts=["--lines", "build"])
+    assert t.returncode == 0, t.stderr
+    assert t.stdout.startswith("done 100000\n")
+    rows = {int(line.split()[0]): line for line in t.stdout.splitlines() if re.match(r"\s+\d+\s", line)}
+    assert re.match(r"\s+3\s+7\.6 MiB\s+7\.6 MiB\s+1\s", rows[3]), t.stdout
+    assert re.match(r"\s+5\s+[\d.]+ MiB\s+-7\.6 MiB\s+1\s", rows[5]), t.stdout
+    s = memlens("summary", t.path).stdout
+    assert re.search(r"7\.6 MiB\s+\S*prog\.py:3 in build", s), s
+    bad = memlens("run", "--lines", "f", "-m", "json.tool")
+    assert bad.returncode == 2 and "--lines works with a script" in bad.stderr
