@@ -127,6 +127,14 @@ static inline void cg_note(capgen_t *g, uint64_t level, const char *text)
 	cg_emit(g, ML_REC_NOTE);
 }
 
+static inline void cg_mark(capgen_t *g, uint64_t t, uint64_t heap, const char *label)
+{
+	ml_buf_put_varint(&g->rec, t);
+	ml_buf_put_varint(&g->rec, heap);
+	ml_buf_put_str(&g->rec, label, strlen(label));
+	cg_emit(g, ML_REC_MARK);
+}
+
 /* Closes the flush with the CRC of everything since the previous one (or the header). */
 static inline void cg_flush(capgen_t *g, uint64_t t)
 {

@@ -128,7 +128,7 @@ static void test_stopped_early_and_optional(void **state)
 	capgen_t g;
 	ml_capture_t *cap;
 	cg_init(&g);
-	cg_raw(&g, 0x80, "whatever", 8);
+	cg_raw(&g, 0x81, "whatever", 8);
 	cg_standard_flush1(&g);
 	cg_raw(&g, 0xff, "", 0);
 	cg_end(&g, 7, ML_END_STOPPED_EARLY);
@@ -167,6 +167,60 @@ static void test_open_file(void **state)
 	assert_string_equal(err, "cannot open: No such file or directory");
 	assert_int_equal(ml_capture_open("/tmp", &cap, err, sizeof err), ML_CAP_EIO);
 	assert_string_equal(err, "not a regular file");
+	cg_free(&g);
+}
+
+/* MARK: listed in order; ml_capture_open_at_mark stops after the flush a mark ends, so the counters
+ * are the values at the mark; a malformed MARK is refused like any known record. */
+static void test_marks(void **state)
+{
+	(void)state;
+	capgen_t g;
+	ml_capture_t *cap;
+	char path[] = "/tmp/test_capture_XXXXXX";
+	int fd = mkstemp(path);
+	assert_true(fd >= 0);
+	cg_init(&g);
+	cg_standard_flush1(&g); /* stack 3: 10 MiB alive */
+	cg_mark(&g, 1100000000, 10 * CG_MIB + 1000, "loaded");
+	cg_flush(&g, 1100000000);
+	cg_standard_flush2(&g); /* stack 3: freed */
+	cg_mark(&g, 3100000000, 7144, "freed");
+	cg_flush(&g, 3100000000);
+	cg_standard_flush3(&g);
+	assert_int_equal(write(fd, g.out.data, g.out.len), (ssize_t)g.out.len);
+	close(fd);
+
+	assert_int_equal(ml_capture_open(path, &cap, err, sizeof err), ML_CAP_OK);
+	assert_int_equal(cap->n_marks, 2);
+	assert_string_equal(cap->marks[0].label.s, "loaded");
+	assert_int_equal(cap->marks[0].t, 1100000000);
+	assert_int_equal(cap->marks[0].heap, 10 * CG_MIB + 1000);
+	assert_string_equal(cap->marks[1].label.s, "freed");
+	assert_true(cap->complete);
+	ml_capture_free(cap);
+
+	assert_int_equal(ml_capture_open_at_mark(path, "loaded", &cap, err, sizeof err), ML_CAP_OK);
+	assert_int_equal(cap->stacks[3].live_bytes, 10 * CG_MIB);
+	assert_int_equal(cap->n_marks, 1);
+	assert_false(cap->complete);
+	ml_capture_free(cap);
+	assert_int_equal(ml_capture_open_at_mark(path, "freed", &cap, err, sizeof err), ML_CAP_OK);
+	assert_int_equal(cap->stacks[3].live_bytes, 0);
+	assert_int_equal(cap->stacks[3].alloc_bytes, 20 * CG_MIB);
+	ml_capture_free(cap);
+	assert_int_equal(ml_capture_open_at_mark(path, "nope", &cap, err, sizeof err), ML_CAP_ENOMARK);
+	assert_string_equal(err, "no mark named 'nope' (memlens summary lists the marks)");
+	assert_null(cap);
+	unlink(path);
+	cg_free(&g);
+
+	cg_init(&g);
+	cg_standard_flush1(&g);
+	cg_raw(&g, ML_REC_MARK, "\x05", 1); /* t only */
+	cg_flush(&g, 1100000000);
+	assert_int_equal(load(&g, g.out.len, &cap), ML_CAP_EFIELD);
+	assert_non_null(strstr(err, "MARK record"));
 	cg_free(&g);
 }
 
@@ -530,6 +584,7 @@ int main(void)
 		cmocka_unit_test(test_complete),
 		cmocka_unit_test(test_incomplete),
 		cmocka_unit_test(test_stopped_early_and_optional),
+		cmocka_unit_test(test_marks),
 		cmocka_unit_test(test_open_file),
 		cmocka_unit_test(test_header_errors),
 		cmocka_unit_test(test_truncate_everywhere),
