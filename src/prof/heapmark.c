@@ -70,7 +70,7 @@ int ml_prof_heap_acquire(char *err, size_t errlen)
 	if (holders++)
 		return 0;
 	if (!ml_tracker_is_tracing()) {
-		ml_tracker_opts_t o = {.path = NULL, .max_depth = 1};
+		ml_tracker_opts_t o = {.path = NULL, .no_stacks = 1};
 		if (ml_tracker_start(&o, err, errlen) < 0) {
 			holders = 0;
 			return -1;

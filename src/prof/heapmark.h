@@ -10,8 +10,8 @@
  *   - the profilers' own allocations (the label of a C function, made once when it is first seen):
  *     ml_prof_own_begin/end bracket them, and every reading subtracts what they allocated.
  *
- * ml_prof_heap_acquire starts the tracker in memory (no capture file, innermost frame only: the
- * cheapest stacks) when it is not already tracing, and ml_prof_heap_release stops it only if this
+ * ml_prof_heap_acquire starts the tracker in memory when it is not already tracing, counting only
+ * (no capture file, no stacks: a third less work per allocation than keeping the innermost frame), and ml_prof_heap_release stops it only if this
  * layer started it; a trace the user or `memlens run` started is left running. Acquire and release
  * nest (the function and line profilers may both hold it). GIL held for both.
  *

@@ -257,9 +257,11 @@ static PyObject *api_start_memory(PyObject *self, PyObject *unused)
 {
 	(void)self;
 	(void)unused;
-	if (ml_tracker_is_tracing())
+	if (ml_tracker_is_tracing()) { /* (a profiler may have started it counting only) */
+		ml_tracker_want_stacks();
 		Py_RETURN_NONE;
-	ml_tracker_opts_t o = {NULL, 0, NULL, NULL, 0};
+	}
+	ml_tracker_opts_t o = {NULL, 0, NULL, NULL, 0, 0};
 	char err[512];
 	if (ml_tracker_start(&o, err, sizeof err) < 0) {
 		PyErr_SetString(PyExc_RuntimeError, err);

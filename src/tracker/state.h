@@ -25,6 +25,7 @@ typedef struct {
 	int stopped_early; /* under lock: tracing stopped on an error before the program ended */
 	uint64_t generation; /* bumped at every start: per-thread stack caches from before are stale */
 	size_t max_depth;
+	volatile int no_stacks; /* counting only: blocks are recorded with stack 0 */
 	int pid; /* the process that is tracing (and owns the capture, if any) */
 	int has_capture; /* writing a capture file (else tracing in memory only, for the in-process API) */
 } ml_state_t;

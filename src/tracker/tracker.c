@@ -298,7 +298,7 @@ static void *hook_malloc(void *ctx, size_t size)
 	t_guard = 1;
 	void *p = h->orig.malloc(h->orig.ctx, size);
 	if (p && ml_g.active)
-		record_alloc(p, size, may_read_stack(h));
+		record_alloc(p, size, !ml_g.no_stacks && may_read_stack(h));
 	t_guard = 0;
 	return p;
 }
@@ -311,7 +311,7 @@ static void *hook_calloc(void *ctx, size_t nelem, size_t elsize)
 	t_guard = 1;
 	void *p = h->orig.calloc(h->orig.ctx, nelem, elsize);
 	if (p && ml_g.active)
-		record_alloc(p, nelem * elsize, may_read_stack(h)); /* no overflow: the allocation succeeded */
+		record_alloc(p, nelem * elsize, !ml_g.no_stacks && may_read_stack(h)); /* no overflow: it succeeded */
 	t_guard = 0;
 	return p;
 }
@@ -331,7 +331,7 @@ static void *hook_realloc(void *ctx, void *ptr, size_t size)
 			restore_block(ptr, old_size, old_stack);
 	} else if (ml_g.active) {
 		/* like tracemalloc: the resized block belongs to the stack that resized it */
-		record_alloc(p, size, may_read_stack(h));
+		record_alloc(p, size, !ml_g.no_stacks && may_read_stack(h));
 	}
 	t_guard = 0;
 	return p;
@@ -402,6 +402,7 @@ int ml_tracker_start(const ml_tracker_opts_t *o, char *err, size_t errlen)
 		goto fail;
 	}
 	ml_g.max_depth = o->max_depth;
+	ml_g.no_stacks = o->no_stacks;
 	ml_g.generation++;
 	ml_g.stopped_early = 0;
 
@@ -462,6 +463,8 @@ void ml_tracker_stop(void)
 }
 
 int ml_tracker_is_tracing(void) { return ml_g.active; }
+
+void ml_tracker_want_stacks(void) { ml_g.no_stacks = 0; }
 
 int ml_tracker_has_capture(void) { return ml_g.active && ml_g.has_capture; }
 

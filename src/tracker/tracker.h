@@ -23,6 +23,8 @@ typedef struct {
 	const char *const *meta; /* key, value, key, value, ... added to the META record */
 	const size_t *meta_len;  /* their lengths in bytes (values may hold NUL bytes) */
 	size_t nmeta;            /* number of pairs */
+	int no_stacks;           /* count bytes only: every block gets stack 0 (the profilers' memory
+				  * columns need sizes, not stacks); ml_tracker_want_stacks() turns stacks on */
 } ml_tracker_opts_t;
 
 /* Starts tracing. Needs the GIL. Returns 0, or -1 with a message in err (nothing started). */
@@ -33,6 +35,9 @@ int ml_tracker_start(const ml_tracker_opts_t *opts, char *err, size_t errlen);
 void ml_tracker_stop(void);
 
 int ml_tracker_is_tracing(void);
+/* From now on, record stacks (if tracing started with no_stacks). Blocks already live keep stack 0. */
+void ml_tracker_want_stacks(void);
+
 /* Tracing into a capture file (not only in memory). */
 int ml_tracker_has_capture(void);
 

@@ -435,3 +435,21 @@ def test_run_lines(trace, memlens, tmp_path):
     assert re.search(r"7\.6 MiB\s+\S*prog\.py:3 in build", s), s
     bad = memlens("run", "--lines", "f", "-m", "json.tool")
     assert bad.returncode == 2 and "--lines works with a script" in bad.stderr
+
+
+def test_start_while_a_profiler_counts(inproc):
+    """The profilers start the tracker counting only (no stacks); memlens.start() inside turns stacks
+    on, and the snapshot names the line."""
+    out = inproc("""
+        import memlens
+
+        @memlens.profile
+        def f():
+            memlens.start()
+            data = bytearray(1 << 20)                                  # line 7
+            return [s for s in memlens.take_snapshot().statistics("lineno") if s.traceback[0].lineno == 7]
+
+        r = f()
+        print("stacks", len(r) == 1 and 1 << 20 <= r[0].size < (1 << 20) + 1024)
+    """)
+    assert out.stdout.splitlines()[0] == "stacks True", out.stdout
