@@ -16,3 +16,11 @@ bench: bench-prof
 bench-prof: all
 	@scripts/deps.sh --bench
 	/usr/bin/python3 bench/prof/run.py $(BENCH_ARGS)
+
+# the object graph: memlens.objects census + chain against objgraph on 1 M objects (bench/objects/run.py;
+# needs scripts/deps.sh --bench for python3-objgraph)
+.PHONY: bench-objects
+bench: bench-objects
+bench-objects: all
+	@scripts/deps.sh --bench
+	/usr/bin/python3 bench/objects/run.py $(BENCH_ARGS)

@@ -2,8 +2,9 @@
 # deps.sh [--reports] [--bench] — install what memlens and logagg need, when missing.
 #   (always)   compilers, Python headers, cmocka, pytest, zlib: to build and run the tests
 #   --reports  the consumers the report tests check memlens' outputs against: Debian's chromium (the
-#              HTML page, headless), golang-go (`go tool pprof`), and playwright-core from npm in
-#              tests/e2e/browser (drives /usr/bin/chromium; no browser download)
+#              HTML page, headless), golang-go (`go tool pprof`), graphviz (`dot`, which draws
+#              memlens.objects.backrefs), and playwright-core from npm in tests/e2e/browser (drives
+#              /usr/bin/chromium; no browser download)
 #   --bench    the peers the benchmarks compare against
 # Idempotent and quick when everything is there (one dpkg query). Needs root (or sudo) only when a
 # Debian package is missing.
@@ -16,12 +17,12 @@ for arg in "$@"; do
 	case "$arg" in
 	--reports)
 		reports=1
-		PKGS="$PKGS chromium golang-go"
+		PKGS="$PKGS chromium golang-go graphviz"
 		# Debian's nodejs/npm only when no node is on PATH: a NodeSource node (which bundles npm)
 		# conflicts with Debian's npm package.
 		command -v npm >/dev/null 2>&1 || PKGS="$PKGS nodejs npm"
 		;;
-	--bench) PKGS="$PKGS hyperfine mawk python3-memory-profiler python3-psutil python3-line-profiler python3-scalene" ;;
+	--bench) PKGS="$PKGS hyperfine mawk python3-memory-profiler python3-psutil python3-line-profiler python3-scalene python3-objgraph" ;;
 	*) echo "deps.sh: unknown option $arg" >&2; exit 2 ;;
 	esac
 done

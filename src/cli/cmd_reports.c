@@ -147,4 +147,9 @@ done:
 
 int ml_cmd_summary(int argc, char **argv) { return report(REPORT_SUMMARY, argc, argv); }
 int ml_cmd_top(int argc, char **argv) { return report(REPORT_TOP, argc, argv); }
-int ml_cmd_leaks(int argc, char **argv) { return report(REPORT_LEAKS, argc, argv); }
+int ml_cmd_leaks(int argc, char **argv)
+{
+	if (argc > 1 && !strcmp(argv[1], "run")) /* memlens leaks run ...: cmd_leakcheck.c */
+		return ml_cmd_leakcheck(argc - 1, argv + 1);
+	return report(REPORT_LEAKS, argc, argv);
+}

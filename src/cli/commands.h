@@ -13,6 +13,7 @@ int ml_cmd_run(int argc, char **argv);     /* run.c */
 int ml_cmd_summary(int argc, char **argv); /* cmd_reports.c */
 int ml_cmd_top(int argc, char **argv);     /* cmd_reports.c */
 int ml_cmd_leaks(int argc, char **argv);   /* cmd_reports.c */
+int ml_cmd_leakcheck(int argc, char **argv); /* cmd_leakcheck.c: memlens leaks run ... */
 int ml_cmd_report(int argc, char **argv);     /* cmd_export.c */
 int ml_cmd_flamegraph(int argc, char **argv); /* cmd_export.c */
 int ml_cmd_diff(int argc, char **argv);       /* cmd_export.c */

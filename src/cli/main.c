@@ -15,7 +15,8 @@ static const command_t commands[] = {
 	{"run", ml_cmd_run, "run [-o FILE] [--max-depth N] [--python PATH] [--fail-peak SIZE] [--fail-leaks SIZE] [--] script.py|-m module [args...]"},
 	{"summary", ml_cmd_summary, "summary FILE          duration, allocated, peak, leaks at exit"},
 	{"top", ml_cmd_top, "top FILE [--by line|function|file|stack] [--at peak|end|total] [-n N]"},
-	{"leaks", ml_cmd_leaks, "leaks FILE [-n N]     blocks alive at exit, by allocation stack"},
+	{"leaks", ml_cmd_leaks, "leaks FILE [-n N]     blocks alive at exit, by allocation stack\n"
+				"  memlens leaks run [--html F] [--json F] script.py   find growing sites, what keeps them alive, the fix"},
 	{"report", ml_cmd_report, "report FILE [-o OUT.html]   one self-contained HTML page"},
 	{"flamegraph", ml_cmd_flamegraph, "flamegraph FILE [-o OUT.html] [--at peak|end|leaks|total]"},
 	{"diff", ml_cmd_diff, "diff BEFORE AFTER [-o OUT.html] [--by line|function]   change per site"},
