@@ -62,6 +62,7 @@ static void run_usage(FILE *out)
 	      "  --fail-peak SIZE     exit 97 if the traced heap's peak is above SIZE (100MiB, 1.5GB, 512k)\n"
 	      "  --fail-leaks SIZE    exit 97 if more than SIZE is still alive at exit\n"
 	      "  --fail-exit-code N   exit status for --fail-* (default 97; the program's own failure wins)\n"
+	      "  --leak-check         find leaks instead: the same as memlens leaks run (its options)\n"
 	      "  --lines FUNC         also print memory per line of FUNC (MODULE:QUALNAME, or a function of the\n"
 	      "                       script), memory_profiler's layout from exact bytes; repeatable\n"
 	      "  -h, --help           this help\n",
@@ -369,6 +370,12 @@ static int lines_argv(run_opts_t *o)
 
 int ml_cmd_run(int argc, char **argv)
 {
+	/* memlens run --leak-check [options] script.py: the same as memlens leaks run [options] script.py */
+	for (int i = 1; i < argc && argv[i][0] == '-' && strcmp(argv[i], "--"); i++)
+		if (!strcmp(argv[i], "--leak-check")) {
+			memmove(argv + i, argv + i + 1, (size_t)(argc - i) * sizeof *argv); /* argv[argc] is NULL */
+			return ml_cmd_leakcheck(argc - 1, argv);
+		}
 	char *lines[argc > 0 ? argc : 1];
 	run_opts_t o = {.fail_exit_code = ML_EXIT_GATE, .lines = lines};
 	int rc = parse(argc, argv, &o);

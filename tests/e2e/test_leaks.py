@@ -260,3 +260,13 @@ def test_python_api(spread, tmp_path):
     proc = subprocess.run([spread, str(prog)], capture_output=True, text=True, env=env, timeout=60)
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout) == [8, "__main__.Blob", "cache", "__main__.kept"]
+
+
+def test_run_leak_check_alias(memlens, spread, tmp_path):
+    """memlens run --leak-check OPTIONS script.py is memlens leaks run OPTIONS script.py."""
+    out = tmp_path / "alias.json"
+    proc = memlens("run", "--leak-check", "--interval", "0", "--json", out, os.path.join(PROGRAMS, "closure.py"))
+    assert proc.returncode == 0, proc.stderr
+    report = json.load(open(out))
+    assert [f["kind"] for f in primaries(report)] == ["closure"]
+    assert "closure.py:25" in proc.stdout
