@@ -3,7 +3,8 @@
 
 Generates (once, cached under bench/data/) a combined-format log of LOGAGG_BENCH_GB gigabytes (default
 1; 10 for the issue's goal) with ~1M Zipf-distributed clients, IPv4 and IPv6, some malformed lines and
-some non-UTF-8 bytes, plus its exact ground truth. Every tool runs on the page-cached file; wall time and
+some non-UTF-8 bytes, plus its exact ground truth. Every tool runs on the page-cached file (read once,
+untimed, before each tool: a VM with proactive reclaim evicts it within minutes); wall time and
 peak resident memory (GNU time's %M, i.e. wait4's ru_maxrss: it includes file-backed pages, so mmap'd
 input counts) are
 the median of --runs runs (the Python versions run once: they take minutes at full size). Ratios are
@@ -71,7 +72,7 @@ def main():
         subprocess.run([f"{a.bin}/loggen", "--size", f"{a.gb}G", "--clients", "1000000", "--seed", "42",
                         "--truth", str(truth), "-o", str(log)], check=True)
     t = json.loads(truth.read_text())
-    subprocess.run(["cat", str(log)], stdout=subprocess.DEVNULL, check=True)  # into the page cache
+    load_before = os.getloadavg()[0]
 
     out = data / "out"
     out.mkdir(exist_ok=True)
@@ -90,6 +91,7 @@ def main():
 
     rows = []
     for name, argv, runs in tools:
+        subprocess.run(["cat", str(log)], stdout=subprocess.DEVNULL, check=True)  # into the page cache
         res = [measure(argv, None if argv[0] == "cat" else out / f"run{len(rows)}.txt") for _ in range(runs)]
         wall = statistics.median(r[0] for r in res)
         rss = statistics.median(r[1] for r in res)
@@ -112,7 +114,8 @@ def main():
 
     print(f"\nlogagg benchmark: {log.name}, {t['bytes'] / 1e9:.2f} GB, {t['lines']:,} lines, "
           f"truth PV {t['requests']:,} UV {t['clients']:,} ({t['malformed']:,} malformed lines)")
-    print(f"{os.cpu_count()} cores, page-cached; median of N runs; RSS = peak resident incl. file-backed pages\n")
+    print(f"{os.cpu_count()} cores, page-cached; median of N runs; RSS = peak resident incl. file-backed pages; "
+          f"1-min load average {load_before:.2f} before, {os.getloadavg()[0]:.2f} after (other jobs add noise)\n")
     w = max(len(r[0]) for r in rows)
     print(f"{'tool':<{w}}  {'N':>2}  {'wall':>8}  {'peak RSS':>9}  {'wall/logagg':>11}  {'RSS/logagg':>10}  {'wall/cat':>8}  result")
     for name, wall, rss, runs, note in rows:

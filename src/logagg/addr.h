@@ -22,9 +22,16 @@ typedef struct {
 
 /* Parses exactly n bytes as an IPv4 address; returns 0 and fills *out with the 32-bit host-order value. */
 int lg_ipv4_parse(const char *p, size_t n, uint32_t *out);
-/* Reads a dotted quad at p (stopping at the first byte that is not a digit or '.', or at end);
- * returns its length, 0 if what is there is not a valid IPv4 address. The per-line fast path. */
-size_t lg_ipv4_scan(const char *p, const char *end, uint32_t *out);
+/* The per-line fast path: if the 16 bytes at p (all must be readable) start with a dotted quad
+ * followed by ' ', returns its length (7..15) and fills *out; else 0, and the caller falls back to
+ * lg_addr_parse, which accepts the same IPv4 syntax. SSSE3 when the CPU has it (checked once at
+ * start-up), else memchr + lg_ipv4_parse. */
+size_t lg_ipv4_scan16(const char *p, uint32_t *out);
+/* The per-line IPv6 path: the n-byte field at p (p[0..48) must be readable) in plain hex-and-colon
+ * form; returns 0 and fills *out, or -1, in which case lg_addr_parse decides (IPv4 tails, and
+ * anything that is not an address). Branch-free on SSE2: ~12 mispredicted branches an address
+ * fewer than lg_addr_parse's digit loop. */
+int lg_ipv6_scan48(const char *p, size_t n, lg_addr_t *out);
 /* Parses exactly n bytes as IPv4 or IPv6; returns 0 on success, -1 if it is not an address. */
 int lg_addr_parse(const char *p, size_t n, lg_addr_t *out);
 /* Writes the canonical text (dotted quad for IPv4-mapped, RFC 5952 otherwise); returns its length. */

@@ -1,7 +1,9 @@
 /* parse.h — one log line → the client address, or the reason the line does not count.
  *
- * Owns nothing and allocates nothing: it reads [line, line+len) (no newline, no NUL needed) and
- * fills an lg_addr_t. It must never read outside the line: it is fed binary garbage by the fuzzer.
+ * Owns nothing and allocates nothing: lg_parse_line reads [line, line+len) (no newline, no NUL
+ * needed), lg_parse_next [p, end) (its fast path reads ahead of the line, never past end), and
+ * both fill an lg_addr_t. Neither reads outside its bounds: they are fed binary garbage by the
+ * fuzzer, in exact-size buffers.
  *
  * A request line counts (one PV) when it has the nginx/Apache common-log prefix, which is also the
  * prefix of "combined": `ADDR SP ident SP user SP [time] SP "request" SP status` (status: 3 digits).
@@ -42,6 +44,13 @@ typedef struct {
 } lg_parse_cfg_t;
 
 lg_line_t lg_parse_line(const lg_parse_cfg_t *cfg, const char *line, size_t len, lg_addr_t *out);
+
+/* The line starting at p in a buffer ending at end: sets *eol to its '\n' (or to end if it has
+ * none) and returns what lg_parse_line returns for it, or LG_LINE_OVERLONG past LG_MAX_LINE.
+ * The per-line entry point: for the default source, the common nginx line is parsed and its end
+ * found in one pass, with SIMD where the build target has it (SSE2 on x86-64); anything unusual
+ * falls back to memchr + lg_parse_line, so the result never depends on which path ran. */
+lg_line_t lg_parse_next(const lg_parse_cfg_t *cfg, const char *p, const char *end, const char **eol, lg_addr_t *out);
 
 /* Short lowercase name of a reason ("truncated", "bad address", ...), for output and JSON keys. */
 const char *lg_line_reason_name(lg_line_t r);

@@ -20,9 +20,8 @@ static void set_err(lg_err_t *err, const char *path, const char *what)
 	snprintf(err->msg, sizeof err->msg, "%s: %s", strcmp(path, "-") == 0 ? "<stdin>" : path, what);
 }
 
-int lg_run_reader(const lg_parse_cfg_t *pcfg, void *reader, lg_agg_t *g, int keep_partial, const char *path, lg_err_t *err)
+static int feed(const lg_parse_cfg_t *pcfg, lg_reader_t *r, lg_agg_t *g, int keep_partial, const char *path, lg_err_t *err)
 {
-	lg_reader_t *r = reader;
 	for (;;) {
 		const char *chunk, *gzmsg;
 		size_t len;
@@ -44,6 +43,20 @@ int lg_run_reader(const lg_parse_cfg_t *pcfg, void *reader, lg_agg_t *g, int kee
 			return -1;
 		}
 	}
+}
+
+int lg_run_reader(const lg_parse_cfg_t *pcfg, void *reader, lg_agg_t *g, int keep_partial, const char *path, lg_err_t *err)
+{
+	sigjmp_buf landing;
+	if (sigsetjmp(landing, 1)) {
+		lg_reader_guard(NULL, NULL);
+		set_err(err, path, "file truncated while being read");
+		return -1;
+	}
+	lg_reader_guard(reader, &landing);
+	int rc = feed(pcfg, reader, g, keep_partial, path, err);
+	lg_reader_guard(NULL, NULL);
+	return rc;
 }
 
 typedef struct {
@@ -144,12 +157,20 @@ int lg_run_source(const lg_run_cfg_t *cfg, const char *path, lg_agg_t *g, lg_err
 		set_err(err, path, strerror(errno));
 		return -1;
 	}
-	int rc;
-	off_t size = lg_reader_is_gz(r) ? -1 : lg_splittable_size(lg_reader_fd(r));
-	if (cfg->threads > 1 && size >= SPLIT_MIN)
-		rc = run_split(cfg, path, lg_reader_fd(r), size, g, err);
-	else
+	int rc, fd = lg_reader_fd(r);
+	off_t size = lg_reader_is_gz(r) ? -1 : lg_splittable_size(fd);
+	if (cfg->threads > 1 && size >= SPLIT_MIN) {
+		rc = run_split(cfg, path, fd, size, g, err);
+	} else if (size >= 0) {
+		/* A plain regular file is read mapped: what it holds now, as the split does. */
+		lg_reader_t *m = lg_reader_range(fd, 0, size);
+		rc = m ? lg_run_reader(&cfg->parse, m, g, 0, path, err) : -1;
+		if (!m)
+			set_err(err, path, strerror(ENOMEM));
+		lg_reader_close(m);
+	} else {
 		rc = lg_run_reader(&cfg->parse, r, g, 0, path, err);
+	}
 	lg_reader_close(r);
 	return rc;
 }

@@ -1,11 +1,14 @@
 /* test_logagg.c — unit tests of logagg's modules (cmocka): address parsing and normalisation, the
- * line parser's verdicts, the exact table (including the 2^32 overflow move), HyperLogLog accuracy,
- * Space-Saving guarantees, merges, and the state file (round trip and every kind of corruption). */
+ * fast per-line paths against the general parsers they stand in for (random and mutated input),
+ * the line parser's verdicts, mapped input (chunks, overlong lines, a file truncated under it), the
+ * exact table (including the 2^32 overflow move), HyperLogLog accuracy, Space-Saving guarantees,
+ * merges, and the state file (round trip and every kind of corruption). */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,7 +17,9 @@
 #include "logagg/addr.h"
 #include "logagg/agg.h"
 #include "logagg/hll.h"
+#include "logagg/input.h"
 #include "logagg/parse.h"
+#include "logagg/run.h"
 #include "logagg/state.h"
 #include "logagg/table.h"
 #include "logagg/topk.h"
@@ -59,11 +64,85 @@ static void test_addr_invalid(void **st)
 		if (lg_addr_parse(bad[i], strlen(bad[i]), &a) == 0)
 			fail_msg("accepted \"%s\"", bad[i]);
 	}
+	/* the per-line scan reads 16 bytes and wants the ' ' after the address among them */
 	uint32_t v;
-	assert_int_equal(lg_ipv4_scan("10.0.0.1 -", "10.0.0.1 -" + 10, &v), 8);
+	assert_int_equal(lg_ipv4_scan16("10.0.0.1 - - [21/", &v), 8);
 	assert_int_equal(v, 0x0a000001);
-	assert_int_equal(lg_ipv4_scan("1000.0.0.1 ", "1000.0.0.1 " + 11, &v), 0);
-	assert_int_equal(lg_ipv4_scan("1.2.3.4.", "1.2.3.4." + 8, &v), 0);
+	assert_int_equal(lg_ipv4_scan16("255.255.255.255 -", &v), 15);
+	assert_int_equal(v, 0xffffffff);
+	assert_int_equal(lg_ipv4_scan16("1000.0.0.1 - - [", &v), 0);
+	assert_int_equal(lg_ipv4_scan16("1.2.3.4. - - [21", &v), 0);
+	assert_int_equal(lg_ipv4_scan16("1.2.3.04 - - [21", &v), 0);
+	assert_int_equal(lg_ipv4_scan16("1.2.3.4\t- - [21", &v), 0);
+	assert_int_equal(lg_ipv4_scan16("1.2.3.256 - - [2", &v), 0);
+}
+
+static uint64_t rng = 88172645463325252ull;
+static uint32_t rnd(uint32_t n)
+{
+	rng ^= rng << 13;
+	rng ^= rng >> 7;
+	rng ^= rng << 17;
+	return (uint32_t)(rng % n);
+}
+
+/* The fast scans never disagree with lg_addr_parse: on random bytes from the address alphabets,
+ * on dotted quads of tricky octets, and on IPv6 of random groups and compressions. They may only
+ * decline (IPv6 with an IPv4 tail), never accept what lg_addr_parse rejects. */
+static void test_addr_fast_scans(void **st)
+{
+	(void)st;
+	static const char *oct[] = { "0", "00", "01", "9", "10", "99", "100", "199", "200", "249", "250", "255",
+		"256", "299", "300", "999", "1000", "010", "" };
+	const char *a4 = "0123456789.. ", *a6 = "0123456789abcdefABCDEF::::::. %x", *hexd = "0123456789abcdefABCDEF";
+	char b[64];
+	for (int it = 0; it < 400000; it++) {
+		memset(b, 'x', sizeof b);
+		size_t n = rnd(46);
+		switch (it % 4) {
+		case 0:
+			for (int i = 0; i < 16; i++)
+				b[i] = a4[rnd((uint32_t)strlen(a4))];
+			break;
+		case 1: {
+			int k = 0;
+			for (int i = 0; i < 4; i++)
+				k += sprintf(b + k, "%s%s", i ? "." : "", oct[rnd(19)]);
+			b[k] = " \t.1x"[rnd(5)];
+			break;
+		}
+		case 2:
+			for (size_t i = 0; i < n; i++)
+				b[i] = a6[rnd((uint32_t)strlen(a6))];
+			break;
+		default: {
+			int ng = 1 + (int)rnd(8), gap = rnd(3) ? (int)rnd((uint32_t)ng + 1) : -1, k = 0;
+			for (int i = 0; i < ng; i++) {
+				if (i == gap)
+					k += sprintf(b + k, "::");
+				else if (i)
+					b[k++] = ':';
+				for (int d = 1 + (int)rnd(rnd(10) ? 4 : 5); d > 0; d--)
+					b[k++] = hexd[rnd(22)];
+			}
+			if (gap == ng)
+				k += sprintf(b + k, "::");
+			n = (size_t)k;
+		}
+		}
+		uint32_t got, want;
+		size_t len = lg_ipv4_scan16(b, &got);
+		const char *sp = memchr(b, ' ', 16);
+		size_t wlen = sp && lg_ipv4_parse(b, (size_t)(sp - b), &want) == 0 ? (size_t)(sp - b) : 0;
+		if (len != wlen || (len && got != want))
+			fail_msg("lg_ipv4_scan16(\"%.16s\") = %zu, expected %zu", b, len, wlen);
+		lg_addr_t x, y;
+		int r6 = lg_ipv6_scan48(b, n, &x), want6 = lg_addr_parse(b, n, &y);
+		if (r6 == 0 && (want6 != 0 || memcmp(&x, &y, sizeof x) != 0))
+			fail_msg("lg_ipv6_scan48(\"%.*s\") accepted it wrongly", (int)n, b);
+		if (r6 != 0 && want6 == 0 && !memchr(b, '.', n))
+			fail_msg("lg_ipv6_scan48(\"%.*s\") declined a plain address", (int)n, b);
+	}
 }
 
 #define LINE(s) s, sizeof(s) - 1
@@ -128,6 +207,64 @@ static void test_parse_field_xff(void **st)
 	assert_string_equal(out, "10.0.0.3");
 }
 
+/* lg_parse_next (one pass, with the fast path) against memchr + lg_parse_line, line by line, on
+ * lines of every shape near the fast path's limits: mutated copies of real lines, cut anywhere,
+ * in an exact-size buffer so a read past its end is caught by the sanitizers (make SAN=1). */
+static void test_parse_next_matches_parse_line(void **st)
+{
+	(void)st;
+	static const char *base[] = {
+		"203.0.113.7 - - [21/Nov/2026:06:37:50 +0000] \"GET /a?b=c HTTP/1.1\" 200 512 \"-\" \"Mozilla/5.0 (X11; Linux x86_64) Firefox/120.0\"",
+		"2001:db8:51c2::3 - - [21/Nov/2026:06:37:50 +0000] \"GET / HTTP/1.1\" 304 0 \"https://example.com/\" \"curl/8.5.0\"",
+		"::ffff:10.1.2.3 - - [21/Nov/2026:06:37:50 +0000] \"POST /login HTTP/2.0\" 302 5 \"-\" \"-\"",
+		"2001:DB8:0:0:8:800:200C:417A - alice [21/Nov/2026:06:37:50 +0000] \"GET / HTTP/1.0\" 200 1",
+		"in24.inetnebr.com - - [01/Aug/1995:00:00:01 -0400] \"GET /shuttle/missions/sts-68/news/sts-68-mcc-05.txt HTTP/1.0\" 200 1839",
+		"10.0.0.1 - - [21/Nov/2026:06:37:50 +0000] \"GET / HTTP/1.1\" 200",
+	};
+	static const char junk[] = " \n\t\"[]-.:0123456789abcdefX\xff";
+	lg_parse_cfg_t cfg[] = { { LG_SRC_REMOTE, 0 }, { LG_SRC_FIELD, 2 }, { LG_SRC_XFF, 0 } };
+	size_t cap = 1 << 20, len = 0;
+	char *text = malloc(cap);
+	while (len < cap - 4096) {
+		const char *l = base[rnd(6)];
+		size_t n = strlen(l);
+		memcpy(text + len, l, n);
+		for (int m = (int)rnd(4) - 1; m > 0; m--) /* a third of the lines get 1-2 byte changes */
+			text[len + rnd((uint32_t)n)] = junk[rnd(sizeof junk - 1)];
+		if (rnd(8) == 0)
+			n = rnd((uint32_t)n + 1); /* cut */
+		if (rnd(64) == 0) {
+			memset(text + len + n, 'u', 3000); /* a long user agent */
+			n += 3000;
+		}
+		len += n;
+		text[len++] = '\n';
+	}
+	for (int c = 0; c < 3; c++) {
+		/* every cut of the buffer's tail, so lines end at every distance from its end */
+		for (size_t tail = len - 400; tail <= len; tail += 1 + (tail & 3)) {
+			char *buf = malloc(tail);
+			memcpy(buf, text, tail);
+			const char *p = buf, *end = buf + tail;
+			while (p < end) {
+				const char *e, *nl = memchr(p, '\n', (size_t)(end - p)), *we = nl ? nl : end;
+				lg_addr_t a, b;
+				memset(&a, 0, sizeof a);
+				memset(&b, 0, sizeof b);
+				lg_line_t r = lg_parse_next(&cfg[c], p, end, &e, &a);
+				lg_line_t want = we - p > LG_MAX_LINE ? LG_LINE_OVERLONG : lg_parse_line(&cfg[c], p, (size_t)(we - p), &b);
+				if (e != we || r != want || ((r == LG_LINE_OK || r == LG_LINE_HOSTNAME) && memcmp(&a, &b, sizeof a) != 0))
+					fail_msg("cfg %d, line \"%.*s\": %d, expected %d", c, (int)(we - p), p, r, want);
+				p = e + 1;
+			}
+			free(buf);
+			if (tail > len - 300)
+				tail += 7; /* the inner cuts need fewer samples */
+		}
+	}
+	free(text);
+}
+
 static void test_table_exact(void **st)
 {
 	(void)st;
@@ -177,7 +314,7 @@ static void test_table_overflow_and_budget(void **st)
 	assert_memory_equal(&got, &a, sizeof a);
 	assert_false(lg_table_next(&t, &i, &got, &c));
 	lg_table_free(&t);
-	/* a 64 KiB budget holds 8,192 4-byte slots at most: ~5,700 clients, then FULL */
+	/* a 64 KiB budget holds 8,192 8-byte slots at most: ~7,000 clients (load 0.85), then FULL */
 	lg_table_init(&t, 64u << 10);
 	uint32_t k = 0;
 	while (lg_table_add4(&t, k * 2654435761u, 1) == LG_TABLE_OK)
@@ -344,6 +481,77 @@ static void test_agg_switches_to_sketch(void **st)
 	lg_agg_free(&g);
 }
 
+/* A temp file of `lines` lines of `width` bytes, with one overlong line (> LG_MAX_LINE) at `at`. */
+static int temp_log(char *path, int lines, int width, int at)
+{
+	int fd = mkstemp(path);
+	assert_true(fd >= 0);
+	char *l = malloc(LG_MAX_LINE + 100);
+	for (int i = 0; i < lines; i++) {
+		int n = i == at ? LG_MAX_LINE + 50 : width;
+		int k = snprintf(l, 128, "10.0.%d.%d - - [21/Nov/2026:06:37:50 +0000] \"GET / HTTP/1.1\" 200 1 ", i >> 8 & 255, i & 255);
+		memset(l + k, 'a', (size_t)(n - k - 1));
+		l[n - 1] = '\n';
+		assert_int_equal(write(fd, l, (size_t)n), n);
+	}
+	free(l);
+	return fd;
+}
+
+/* The mapped reader cuts its range into the same lines as the buffered one, overlong line
+ * included, across its 1 MiB chunks and 2 MiB unmapping steps. */
+static void test_reader_mapped(void **st)
+{
+	(void)st;
+	char path[] = "/tmp/logagg-test-XXXXXX";
+	int fd = temp_log(path, 40000, 150, 20000); /* ~6 MB */
+	off_t size = lseek(fd, 0, SEEK_END);
+	lg_parse_cfg_t cfg = { LG_SRC_REMOTE, 0 };
+	lg_err_t err;
+	lg_agg_t whole, parts;
+	lg_agg_init(&whole, 16u << 20);
+	lg_agg_init(&parts, 16u << 20);
+	lg_reader_t *r = lg_reader_open(path);
+	assert_int_equal(lg_run_reader(&cfg, r, &whole, 0, path, &err), 0);
+	lg_reader_close(r);
+	off_t cut[] = { 0, lg_line_boundary(fd, size / 3, size), lg_line_boundary(fd, size / 3 * 2, size), size };
+	for (int i = 0; i < 3; i++) {
+		r = lg_reader_range(fd, cut[i], cut[i + 1]);
+		assert_int_equal(lg_run_reader(&cfg, r, &parts, 0, path, &err), 0);
+		lg_reader_close(r);
+	}
+	assert_int_equal(whole.pv, 39999);
+	assert_int_equal(whole.lines[LG_LINE_OVERLONG], 1);
+	assert_int_equal(parts.pv, whole.pv);
+	assert_int_equal(parts.lines[LG_LINE_OVERLONG], 1);
+	assert_int_equal(lg_agg_uv(&parts), 39999);
+	lg_agg_free(&whole);
+	lg_agg_free(&parts);
+	close(fd);
+	unlink(path);
+}
+
+/* A file truncated by another process (logrotate's copytruncate) while mapped: the read that
+ * faults becomes an error for this run, not a SIGBUS that kills it. */
+static void test_reader_truncated_under_us(void **st)
+{
+	(void)st;
+	char path[] = "/tmp/logagg-test-XXXXXX";
+	int fd = temp_log(path, 20000, 200, -1);
+	lg_reader_t *r = lg_reader_range(fd, 0, lseek(fd, 0, SEEK_END));
+	assert_int_equal(ftruncate(fd, 100), 0);
+	lg_parse_cfg_t cfg = { LG_SRC_REMOTE, 0 };
+	lg_agg_t g;
+	lg_err_t err;
+	lg_agg_init(&g, 1u << 20);
+	assert_int_equal(lg_run_reader(&cfg, r, &g, 0, "x.log", &err), -1);
+	assert_string_equal(err.msg, "x.log: file truncated while being read");
+	lg_reader_close(r);
+	lg_agg_free(&g);
+	close(fd);
+	unlink(path);
+}
+
 static uint8_t *slurp(const char *path, size_t *n)
 {
 	FILE *f = fopen(path, "rb");
@@ -413,14 +621,18 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_addr_valid),
 		cmocka_unit_test(test_addr_invalid),
+		cmocka_unit_test(test_addr_fast_scans),
 		cmocka_unit_test(test_parse_reasons),
 		cmocka_unit_test(test_parse_field_xff),
+		cmocka_unit_test(test_parse_next_matches_parse_line),
 		cmocka_unit_test(test_table_exact),
 		cmocka_unit_test(test_table_overflow_and_budget),
 		cmocka_unit_test(test_hll_accuracy),
 		cmocka_unit_test(test_topk_guarantees),
 		cmocka_unit_test(test_agg_feed_and_merge),
 		cmocka_unit_test(test_agg_switches_to_sketch),
+		cmocka_unit_test(test_reader_mapped),
+		cmocka_unit_test(test_reader_truncated_under_us),
 		cmocka_unit_test(test_state_roundtrip_and_corruption),
 	};
 	return cmocka_run_group_tests_name("logagg", tests, NULL, NULL);
