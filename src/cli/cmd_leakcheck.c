@@ -220,16 +220,8 @@ int ml_cmd_leakcheck(int argc, char **argv)
 	if (pid == 0) {
 		sigaction(SIGINT, &old_int, NULL);
 		sigaction(SIGQUIT, &old_quit, NULL);
-		char path[2 * PATH_MAX + 2];
-		const char *old = getenv("PYTHONPATH");
-		if (old)
-			setenv("MEMLENS_PYTHONPATH", old, 1);
-		else
-			unsetenv("MEMLENS_PYTHONPATH");
-		snprintf(path, sizeof path, "%s%s%s", libdir, old && *old ? ":" : "", old && *old ? old : "");
-		setenv("PYTHONPATH", path, 1);
-		setenv("MEMLENS_LIBDIR", libdir, 1);
-		execv(python, args);
+		if (ml_python_env(libdir, libdir) == 0)
+			execv(python, args);
 		fprintf(stderr, "memlens: %s: %s\n", python, strerror(errno));
 		_exit(127);
 	}

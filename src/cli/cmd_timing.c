@@ -40,7 +40,7 @@ static int exec_python(const char *command, const char *module, const char *extr
 			return ML_EXIT_USAGE;
 		}
 	}
-	char python[PATH_MAX], libdir[PATH_MAX], path[2 * PATH_MAX + 2];
+	char python[PATH_MAX], libdir[PATH_MAX];
 	if (ml_find_python(python_opt ? python_opt : "python3", python, sizeof python) < 0) {
 		fprintf(stderr, "memlens: %s: %s%s\n", python_opt ? python_opt : "python3", strerror(errno),
 			python_opt ? "" : " (on PATH; choose one with --python PATH)");
@@ -50,18 +50,10 @@ static int exec_python(const char *command, const char *module, const char *extr
 		fprintf(stderr, "memlens: cannot find the memlens package next to the memlens binary (run make)\n");
 		return ML_EXIT_ERROR;
 	}
-	const char *old = getenv("PYTHONPATH");
-	if (old)
-		setenv("MEMLENS_PYTHONPATH", old, 1);
-	else
-		unsetenv("MEMLENS_PYTHONPATH");
-	snprintf(path, sizeof path, "%s%s%s", libdir, old && *old ? ":" : "", old && *old ? old : "");
-	setenv("PYTHONPATH", path, 1);
-	setenv("MEMLENS_LIBDIR", libdir, 1);
-
 	char **args = calloc((size_t)argc + 5, sizeof *args);
-	if (!args) {
+	if (!args || ml_python_env(libdir, libdir) < 0) {
 		fprintf(stderr, "memlens: %s: out of memory\n", command);
+		free(args);
 		return ML_EXIT_ERROR;
 	}
 	int n = 0;

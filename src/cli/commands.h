@@ -26,5 +26,9 @@ int ml_cmd_lineprof(int argc, char **argv);   /* cmd_timing.c */
  * slash, else searched on PATH); the directory holding memlens/ and boot/. 0, or -1 with errno. */
 int ml_find_python(const char *name, char *out, size_t outlen);
 int ml_find_libdir(char *out, size_t outlen);
+/* The environment of a Python child: `first` ahead of the user's PYTHONPATH (kept in
+ * MEMLENS_PYTHONPATH, which memlens puts back before the program runs) and MEMLENS_LIBDIR.
+ * 0, or -1 when out of memory. */
+int ml_python_env(const char *first, const char *libdir);
 
 #endif

@@ -255,17 +255,27 @@ static void forward_signal(int sig)
 		kill(child_pid, sig);
 }
 
-static void exec_child(const run_opts_t *o, const char *python, const char *libdir, const char *output, int status_fd)
+int ml_python_env(const char *first, const char *libdir)
 {
-	char buf[PATH_MAX + 32];
 	const char *old = getenv("PYTHONPATH");
 	if (old)
 		setenv("MEMLENS_PYTHONPATH", old, 1);
 	else
 		unsetenv("MEMLENS_PYTHONPATH");
-	snprintf(buf, sizeof buf, "%s/boot%s%s", libdir, old && *old ? ":" : "", old && *old ? old : "");
-	setenv("PYTHONPATH", buf, 1);
-	setenv("MEMLENS_LIBDIR", libdir, 1);
+	char *path;
+	if (asprintf(&path, "%s%s%s", first, old && *old ? ":" : "", old && *old ? old : "") < 0)
+		return -1;
+	int rc = setenv("PYTHONPATH", path, 1);
+	free(path);
+	return rc < 0 ? -1 : setenv("MEMLENS_LIBDIR", libdir, 1);
+}
+
+static void exec_child(const run_opts_t *o, const char *python, const char *libdir, const char *output, int status_fd)
+{
+	char buf[PATH_MAX + 32];
+	snprintf(buf, sizeof buf, "%s/boot", libdir);
+	if (ml_python_env(buf, libdir) < 0)
+		_exit(127);
 	setenv("MEMLENS_OUTPUT", output, 1);
 	snprintf(buf, sizeof buf, "%d", status_fd);
 	setenv("MEMLENS_STATUS_FD", buf, 1);
