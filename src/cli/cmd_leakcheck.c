@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "cli/args.h"
+#include "cli/child.h"
 #include "cli/commands.h"
 
 #define ML_EXIT_LEAKED 97 /* --fail-on-leak: the same status as the run gates (run.c) */
@@ -125,14 +126,6 @@ static int parse(int argc, char **argv, opts_t *o)
 	return 0;
 }
 
-static volatile pid_t child;
-
-static void forward(int sig)
-{
-	if (child > 0)
-		kill(child, sig);
-}
-
 /* Copies a file to stdout; 0, or -1 if it cannot be read. */
 static int cat(const char *path)
 {
@@ -206,11 +199,7 @@ int ml_cmd_leakcheck(int argc, char **argv)
 	for (int i = 0; i < o.npass; i++)
 		args[n++] = o.pass[i];
 
-	fflush(NULL);
-	struct sigaction ign = {.sa_handler = SIG_IGN}, fwd = {.sa_handler = forward}, old_int, old_quit;
-	sigaction(SIGINT, &ign, &old_int);
-	sigaction(SIGQUIT, &ign, &old_quit);
-	pid_t pid = fork();
+	pid_t pid = ml_child_fork();
 	if (pid < 0) {
 		fprintf(stderr, "memlens: fork: %s\n", strerror(errno));
 		free(args);
@@ -218,20 +207,12 @@ int ml_cmd_leakcheck(int argc, char **argv)
 		return ML_EXIT_ERROR;
 	}
 	if (pid == 0) {
-		sigaction(SIGINT, &old_int, NULL);
-		sigaction(SIGQUIT, &old_quit, NULL);
 		if (ml_python_env(libdir, libdir) == 0)
 			execv(python, args);
 		fprintf(stderr, "memlens: %s: %s\n", python, strerror(errno));
 		_exit(127);
 	}
-	child = pid;
-	int sigs[] = {SIGTERM, SIGHUP, SIGUSR1, SIGUSR2};
-	for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++)
-		sigaction(sigs[i], &fwd, NULL);
-	int ws;
-	while (waitpid(pid, &ws, 0) < 0 && errno == EINTR)
-		;
+	int ws = ml_child_wait(pid);
 	free(args);
 	free(o.pass);
 
@@ -244,17 +225,7 @@ int ml_cmd_leakcheck(int argc, char **argv)
 	unlink(text);
 	unlink(status);
 	rmdir(dir);
-	if (WIFSIGNALED(ws)) {
-		int sig = WTERMSIG(ws);
-		signal(sig, SIG_DFL);
-		sigset_t set;
-		sigemptyset(&set);
-		sigaddset(&set, sig);
-		sigprocmask(SIG_UNBLOCK, &set, NULL);
-		raise(sig);
-		return 128 + sig;
-	}
-	int code = WIFEXITED(ws) ? WEXITSTATUS(ws) : ML_EXIT_ERROR;
+	int code = ml_child_exit_status(ws);
 	if (code == 0 && leak && o.fail_on_leak) {
 		fprintf(stderr, "memlens: leaks found; exiting with status %d (--fail-on-leak)\n", ML_EXIT_LEAKED);
 		return ML_EXIT_LEAKED;

@@ -24,6 +24,7 @@
 #include "analysis/capture.h"
 #include "analysis/views.h"
 #include "cli/args.h"
+#include "cli/child.h"
 #include "cli/commands.h"
 #include "report/units.h"
 
@@ -247,14 +248,6 @@ static const char *stem_of(const run_opts_t *o, char *buf, size_t len)
 	return buf;
 }
 
-static volatile pid_t child_pid;
-
-static void forward_signal(int sig)
-{
-	if (child_pid > 0)
-		kill(child_pid, sig);
-}
-
 int ml_python_env(const char *first, const char *libdir)
 {
 	const char *old = getenv("PYTHONPATH");
@@ -430,26 +423,16 @@ int ml_cmd_run(int argc, char **argv)
 		return ML_EXIT_ERROR;
 	}
 	fcntl(pipefd[0], F_SETFD, FD_CLOEXEC);
-	fflush(NULL);
 
-	struct sigaction ign = {.sa_handler = SIG_IGN}, fwd = {.sa_handler = forward_signal}, old_int, old_quit;
-	sigaction(SIGINT, &ign, &old_int);
-	sigaction(SIGQUIT, &ign, &old_quit);
-	pid_t pid = fork();
+	pid_t pid = ml_child_fork();
 	if (pid < 0) {
 		fprintf(stderr, "memlens: fork: %s\n", strerror(errno));
 		return ML_EXIT_ERROR;
 	}
 	if (pid == 0) {
-		sigaction(SIGINT, &old_int, NULL);
-		sigaction(SIGQUIT, &old_quit, NULL);
 		close(pipefd[0]);
 		exec_child(&o, python, libdir, output, pipefd[1]);
 	}
-	child_pid = pid;
-	int fwd_sigs[] = {SIGTERM, SIGHUP, SIGUSR1, SIGUSR2};
-	for (size_t i = 0; i < sizeof fwd_sigs / sizeof fwd_sigs[0]; i++)
-		sigaction(fwd_sigs[i], &fwd, NULL);
 	close(pipefd[1]);
 
 	char status[8];
@@ -465,9 +448,7 @@ int ml_cmd_run(int argc, char **argv)
 	close(pipefd[0]);
 	int started = total == 2 && !memcmp(status, "ok", 2);
 
-	int ws;
-	while (waitpid(pid, &ws, 0) < 0 && errno == EINTR)
-		;
+	int ws = ml_child_wait(pid);
 	if (started && !o.quiet) {
 		struct stat st;
 		char size[32] = "?";
@@ -478,17 +459,7 @@ int ml_cmd_run(int argc, char **argv)
 				WTERMSIG(ws), strsignal(WTERMSIG(ws)));
 		fprintf(stderr, "memlens: capture written to %s (%s); see: memlens summary %s\n", output, size, output);
 	}
-	if (WIFSIGNALED(ws)) {
-		int sig = WTERMSIG(ws);
-		signal(sig, SIG_DFL);
-		sigset_t set;
-		sigemptyset(&set);
-		sigaddset(&set, sig);
-		sigprocmask(SIG_UNBLOCK, &set, NULL);
-		raise(sig);
-		return 128 + sig;
-	}
 	if (WIFEXITED(ws) && WEXITSTATUS(ws) == 0 && started && (o.fail_peak || o.fail_leaks))
 		return check_gates(&o, output);
-	return WIFEXITED(ws) ? WEXITSTATUS(ws) : ML_EXIT_ERROR;
+	return ml_child_exit_status(ws);
 }
