@@ -171,7 +171,7 @@ def analyse(check):
         counts.append(len(objs))
         objs.clear()
     samples.clear()
-    chains = objects.find_chains(flat) if flat else []
+    chains = objects.find_chains(flat, explain=True) if flat else []  # the report shows referrers
     del flat
     i = 0
     for (f, _), n in zip(findings, counts):

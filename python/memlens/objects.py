@@ -12,10 +12,11 @@
     backrefs(obj, max_depth=3, filename='refs.png'|'.svg'|'.dot')   the referrers, drawn (graphviz)
     garbage()                        what only reference cycles keep alive (freed by the next full gc)
 
-Each call walks the heap once in C (src/objects/): the gc's objects, and through tp_traverse what
-they reach; chains come from a breadth-first search over a referrer index built in that walk, not
-from gc.get_referrers per step. Nothing is kept between calls: the results hold references to what
-they return, and nothing else. The walk runs with the gc disabled (restored after) and, on a big heap,
+Each call walks the heap at most once in C (src/objects/): the gc's objects, and through tp_traverse
+what they reach. A chain is searched forward from the roots and stops when it meets its target; a
+target no root reaches (held from C, or by a cycle) is answered from a referrer index built in one
+walk. Never gc.get_referrers per step. Nothing is kept between calls: the results hold references to
+what they return, and nothing else. The walk runs with the gc disabled (restored after) and, on a big heap,
 holds the GIL for its duration (~0.1 s per million objects).
 """
 import collections
@@ -170,7 +171,9 @@ class Chain(list):
     name        the holder, as one would write it: app.history, remember.__defaults__[0]
     links       links[i]: how self[i] refers to self[i + 1] ('.history', '[3]', ' local 'seen'')
     refcounts   each object's reference count (the query's own references left out)
-    explained   how many of those references the walk saw a referrer for
+    explained   how many of those references the heap has a referrer for (the rest are held from
+                C), or None: the forward search, which finds most chains, does not see every
+                referrer; find_chain(obj, explain=True) counts them (one walk and index of the heap)
     fix         what to change, in words
     """
 
@@ -179,7 +182,7 @@ class Chain(list):
         self.root_kind = kind_c
         self.kind, self.name, self.links = roots.describe(kind_c, objs)
         self.refcounts = refcounts
-        self.explained = explained
+        self.explained = None if None in explained else explained
 
     kind_text = property(lambda self: roots.KINDS[self.kind])
     fix = property(lambda self: roots.fix(self.kind, self.name))
@@ -216,23 +219,25 @@ def describe_object(o):
     return t
 
 
-def find_chains(objs, max_depth=0):
-    """Chains for several objects in one walk of the heap (see find_chain). The container objs itself
-    is not counted as a referrer."""
+def find_chains(objs, max_depth=0, explain=False):
+    """Chains for several objects in one search of the heap (see find_chain). The container objs
+    itself is not counted as a referrer. explain=True also counts every chain object's referrers
+    (Chain.explained), from one walk and index of the whole heap instead of the forward search."""
     targets = list(objs)
-    res = _query(targets=targets, chains=True, max_depth=max_depth, ignore=[objs])["chains"]
+    res = _query(targets=targets, chains=True, max_depth=max_depth, ignore=[objs], explain=explain)["chains"]
     del targets, objs
     return [Chain(c[1], c[0], c[2], c[3]) if c is not None else None for c in res]
 
 
-def find_chain(obj, max_depth=0):
+def find_chain(obj, max_depth=0, explain=False):
     """The shortest chain of references from a root (a module, a running frame) down to obj, as a
     Chain. When no root reaches it, the chain ends at the object held from C, or shows the reference
-    cycle that keeps it. max_depth bounds the search (0: none). The calling frame counts as a root:
-    pass an object your own variables do not hold, e.g. find_chain(by_type('Record')[-1])."""
+    cycle that keeps it. max_depth bounds the search (0: none). explain=True also counts each
+    object's referrers (Chain.explained). The calling frame counts as a root: pass an object your
+    own variables do not hold, e.g. find_chain(by_type('Record')[-1])."""
     targets = [obj]
     del obj
-    return find_chains(targets, max_depth)[0]
+    return find_chains(targets, max_depth, explain)[0]
 
 
 # ---- back-references, drawn ----

@@ -7,7 +7,8 @@
 
 FUZZ_SECONDS ?= 45
 LOGAGG_SRC  := $(wildcard src/logagg/*.c)
-LOGAGG_OBJ  := $(LOGAGG_SRC:%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/src/core/crc32.o $(BUILD)/obj/src/core/buf.o
+LOGAGG_OBJ  := $(LOGAGG_SRC:%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/src/core/crc32.o $(BUILD)/obj/src/core/buf.o \
+             $(BUILD)/obj/src/core/hugemem.o
 LOGAGG_LIB  := $(filter-out $(BUILD)/obj/src/logagg/main.o,$(LOGAGG_OBJ))
 LOGAGG_LIBS := -lz -lm -lpthread
 LOGAGG_UNIT := $(patsubst tests/logagg/%.c,$(BUILD)/tests/logagg/%,$(wildcard tests/logagg/test_*.c))
@@ -40,7 +41,8 @@ test-logagg: $(BUILD)/logagg $(LOGAGG_UNIT) $(BUILD)/bench/loggen
 	LOGAGG=$(abspath $(BUILD)/logagg) LOGGEN=$(abspath $(BUILD)/bench/loggen) \
 		/usr/bin/python3 -m pytest -q -p no:cacheprovider tests/logagg
 
-build-fuzz/logagg-%: tests/logagg/%.c $(filter-out src/logagg/main.c,$(LOGAGG_SRC)) src/core/crc32.c src/core/buf.c
+build-fuzz/logagg-%: tests/logagg/%.c $(filter-out src/logagg/main.c,$(LOGAGG_SRC)) src/core/crc32.c src/core/buf.c \
+		src/core/hugemem.c
 	@mkdir -p build-fuzz
 	clang -std=c11 -D_GNU_SOURCE -g -O1 -Isrc -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
 		-o $@ $^ -lz -lm -lpthread

@@ -2,10 +2,11 @@
 #include "table.h"
 
 #include <stdlib.h>
-#include <sys/mman.h>
+#include <string.h>
+
+#include "core/hugemem.h"
 
 #define MIN_SLOTS 1024
-#define HUGE_PAGE (2u << 20)
 
 #define hash4 lg_table_hash4
 
@@ -26,15 +27,10 @@ static inline int addr_eq(const lg_addr_t *a, const lg_addr_t *b)
  * other cores (measured: 8% of a two-thread run). */
 static void *slots_alloc(size_t bytes)
 {
-	if (bytes < HUGE_PAGE)
+	if (bytes < ML_HUGE_PAGE)
 		return calloc(1, bytes);
-	void *p;
-	if (posix_memalign(&p, HUGE_PAGE, bytes) != 0)
-		return NULL;
-#ifdef MADV_HUGEPAGE
-	madvise(p, bytes, MADV_HUGEPAGE);
-#endif
-	return memset(p, 0, bytes);
+	void *p = ml_huge_alloc(bytes);
+	return p ? memset(p, 0, bytes) : NULL;
 }
 
 void lg_table_init(lg_table_t *t, size_t budget)

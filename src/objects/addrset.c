@@ -38,7 +38,7 @@ static void place(ml_obj_chunk_t **slots, size_t cap, ml_obj_chunk_t *c)
 }
 
 /* The slot table stays at most half full; it holds chunk pointers only, so growing it is cheap. */
-static ml_obj_chunk_t *insert_chunk(ml_obj_addrset_t *s, uintptr_t key)
+ml_obj_chunk_t *ml_obj_addrset_insert_chunk(ml_obj_addrset_t *s, uintptr_t key)
 {
 	if (2 * (s->nchunks + 1) > s->cap) {
 		size_t cap = s->cap ? 2 * s->cap : 64;
@@ -69,21 +69,6 @@ static ml_obj_chunk_t *insert_chunk(ml_obj_addrset_t *s, uintptr_t key)
 	return s->recent[key & (ML_OBJ_RECENT - 1)] = c;
 }
 
-int ml_obj_addrset_add(ml_obj_addrset_t *s, const void *p)
-{
-	uintptr_t key = ml_obj_addrset_key(p);
-	ml_obj_chunk_t *c = ml_obj_addrset_chunk(s, key);
-	if (!c && !(c = insert_chunk(s, key)))
-		return -1;
-	size_t b = ml_obj_addrset_bit(p);
-	uint64_t m = UINT64_C(1) << (b & 63);
-	if (c->bits[b >> 6] & m)
-		return 0;
-	c->bits[b >> 6] |= m;
-	s->count++;
-	return 1;
-}
-
 static int by_key(const void *a, const void *b)
 {
 	uintptr_t x = (*(ml_obj_chunk_t *const *)a)->key, y = (*(ml_obj_chunk_t *const *)b)->key;
@@ -92,7 +77,8 @@ static int by_key(const void *a, const void *b)
 
 void ml_obj_addrset_freeze(ml_obj_addrset_t *s)
 {
-	qsort(s->chunks, s->nchunks, sizeof *s->chunks, by_key);
+	if (s->nchunks) /* qsort's array may not be NULL, even empty */
+		qsort(s->chunks, s->nchunks, sizeof *s->chunks, by_key);
 	uint32_t rank = 0;
 	for (size_t i = 0; i < s->nchunks; i++) {
 		ml_obj_chunk_t *c = s->chunks[i];

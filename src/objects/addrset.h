@@ -48,8 +48,6 @@ typedef struct {
 /* An empty set is all zeroes (its cache fills on first use). */
 void ml_obj_addrset_free(ml_obj_addrset_t *s);
 
-/* 1 if p was added, 0 if it was there already, -1 when out of memory. Not after freeze. */
-int ml_obj_addrset_add(ml_obj_addrset_t *s, const void *p);
 
 /* ---- lookups: inline, the walks make millions ---- */
 
@@ -81,6 +79,26 @@ static inline ml_obj_chunk_t *ml_obj_addrset_chunk(ml_obj_addrset_t *s, uintptr_
 	if (s->recent_key[slot] == key + 1) /* keys are stored + 1: an all-zero set caches nothing */
 		return s->recent[slot];
 	return ml_obj_addrset_lookup(s, key);
+}
+
+/* The chunk of key, created empty if it has none; NULL when out of memory. */
+ml_obj_chunk_t *ml_obj_addrset_insert_chunk(ml_obj_addrset_t *s, uintptr_t key);
+
+/* 1 if p was added, 0 if it was there already, -1 when out of memory. Not after freeze. Inline: the
+ * walks add millions, nearly all in a chunk the cache holds. */
+static inline int ml_obj_addrset_add(ml_obj_addrset_t *s, const void *p)
+{
+	uintptr_t key = ml_obj_addrset_key(p);
+	ml_obj_chunk_t *c = ml_obj_addrset_chunk(s, key);
+	if (!c && !(c = ml_obj_addrset_insert_chunk(s, key)))
+		return -1;
+	size_t b = ml_obj_addrset_bit(p);
+	uint64_t m = UINT64_C(1) << (b & 63);
+	if (c->bits[b >> 6] & m)
+		return 0;
+	c->bits[b >> 6] |= m;
+	s->count++;
+	return 1;
 }
 
 /* 1 if p is a member. */

@@ -22,6 +22,7 @@
 #include "objects/garbage.h"
 #include "objects/gcwatch.h"
 #include "objects/heap.h"
+#include "objects/reach.h"
 
 /* ---- arguments ---- */
 
@@ -41,7 +42,7 @@ static int as_array(PyObject *seq, const char *what, PyObject **keep, PyObject *
 }
 
 typedef struct {
-	int census, chains, garbage, untracked;
+	int census, chains, garbage, untracked, explain;
 	PyObject *select; /* a type's name, or a tuple of types */
 	PyObject *targets, *ignore, *ignored_refs, *frames;
 	Py_ssize_t max_depth, backrefs_depth, too_many, max_nodes, garbage_limit;
@@ -144,10 +145,23 @@ static const char *const root_names[] = {
 /* A chain found, with each node's reference counts read before any result object exists (the
  * result lists add references of their own, which a later chain would see as unexplained). */
 typedef struct {
-	ml_obj_chain_t c;
+	ml_obj_root_t kind;
+	int cycle;
+	PyObject **objs; /* root ... target; NULL: no chain (yet) */
+	size_t len;
 	Py_ssize_t *refcnt;
-	uint32_t *expl;
+	uint32_t *expl; /* NULL: not counted (a chain found forward, reach.h) */
 } found_t;
+
+static void found_free(found_t *found, size_t n)
+{
+	for (size_t i = 0; found && i < n; i++) {
+		free(found[i].objs);
+		free(found[i].refcnt);
+		free(found[i].expl);
+	}
+	free(found);
+}
 
 /* Program's references: the count minus those held by the query's own (ignored) objects. */
 static Py_ssize_t program_refs(const ml_obj_heap_t *h, uint32_t r)
@@ -155,10 +169,10 @@ static Py_ssize_t program_refs(const ml_obj_heap_t *h, uint32_t r)
 	return Py_REFCNT(h->obj[r]) - (Py_ssize_t)h->ignored_refs[r];
 }
 
-/* out[0..2] = [objects], [their program references], [references the walk explained], for the nodes
- * path[0..len): the counts from refcnt/expl when given, else read now, before the objects list adds
- * its own references. 0, or -1 with an exception (out cleared). */
-static int node_lists(const ml_obj_heap_t *h, const uint32_t *path, size_t len, const Py_ssize_t *refcnt,
+/* out[0..2] = [objects], [their program references], [references the walk explained, or None], for
+ * objs[0..len): the counts from refcnt/expl when given (expl NULL: None), else read now from the
+ * index, before the objects list adds its own references. 0, or -1 with an exception (out cleared). */
+static int node_lists(const ml_obj_heap_t *h, PyObject *const *objs, size_t len, const Py_ssize_t *refcnt,
 		      const uint32_t *expl, PyObject *out[3])
 {
 	for (int k = 0; k < 3; k++)
@@ -166,9 +180,10 @@ static int node_lists(const ml_obj_heap_t *h, const uint32_t *path, size_t len, 
 	if (!out[0] || !out[1] || !out[2])
 		goto fail;
 	for (size_t i = 0; i < len; i++) {
-		uint32_t r = path[i];
+		uint32_t r = refcnt ? ML_OBJ_NONE : ml_obj_heap_rank((ml_obj_heap_t *)h, objs[i]);
 		PyObject *rc = PyLong_FromSsize_t(refcnt ? refcnt[i] : program_refs(h, r));
-		PyObject *ex = PyLong_FromUnsignedLong(expl ? expl[i] : h->explained[r] - h->ignored_refs[r]);
+		PyObject *ex = refcnt && !expl ? (Py_INCREF(Py_None), Py_None)
+			       : PyLong_FromUnsignedLong(expl ? expl[i] : h->explained[r] - h->ignored_refs[r]);
 		if (!rc || !ex) {
 			Py_XDECREF(rc);
 			Py_XDECREF(ex);
@@ -178,8 +193,8 @@ static int node_lists(const ml_obj_heap_t *h, const uint32_t *path, size_t len, 
 		PyList_SET_ITEM(out[2], (Py_ssize_t)i, ex);
 	}
 	for (size_t i = 0; i < len; i++) {
-		Py_INCREF(h->obj[path[i]]);
-		PyList_SET_ITEM(out[0], (Py_ssize_t)i, h->obj[path[i]]);
+		Py_INCREF(objs[i]);
+		PyList_SET_ITEM(out[0], (Py_ssize_t)i, objs[i]);
 	}
 	return 0;
 fail:
@@ -188,60 +203,128 @@ fail:
 	return -1;
 }
 
-/* (kind, [objects root → target], [refcounts], [references explained], is_cycle) */
-static PyObject *chain_result(ml_obj_heap_t *h, const found_t *f)
+/* Chains searched forward from the roots (reach.h): no index, and most targets met long before the
+ * heap is exhausted. *left: targets not met, left to chains_indexed. 0, or -1 with an exception. */
+static int chains_forward(query_t *q, const ml_obj_walk_in_t *in, size_t max_depth, found_t *found, size_t *left)
 {
-	PyObject *l[3];
-	if (node_lists(h, f->c.path, f->c.len, f->refcnt, f->expl, l) < 0)
-		return NULL;
-	return Py_BuildValue("(sNNNO)", root_names[f->c.kind], l[0], l[1], l[2], f->c.cycle ? Py_True : Py_False);
+	size_t n = q->ntargets, total = 0;
+	ml_obj_reach_chain_t *c = calloc(n + 1, sizeof *c);
+	PyObject **all = NULL;
+	uint32_t *ign = NULL;
+	if (!c || ml_obj_reach(in, q->targets, n, max_depth, c) < 0)
+		goto nomem;
+	for (size_t i = 0; i < n; i++)
+		total += c[i].len;
+	all = malloc((total + 1) * sizeof *all);
+	ign = calloc(total + 1, sizeof *ign);
+	if (!all || !ign)
+		goto nomem;
+	for (size_t i = 0, k = 0; i < n; k += c[i].len, i++)
+		if (c[i].len)
+			memcpy(all + k, c[i].path, c[i].len * sizeof *all);
+	if (ml_obj_reach_ignored_refs(in, all, total, ign) < 0)
+		goto nomem;
+	*left = 0;
+	for (size_t i = 0, k = 0; i < n; k += c[i].len, i++) {
+		found_t *f = &found[i];
+		if (!c[i].path) {
+			(*left)++;
+			continue;
+		}
+		if (!(f->refcnt = malloc(c[i].len * sizeof *f->refcnt)))
+			goto nomem;
+		for (size_t j = 0; j < c[i].len; j++)
+			f->refcnt[j] = Py_REFCNT(c[i].path[j]) - (Py_ssize_t)ign[k + j];
+		f->kind = c[i].from_frame ? ML_OBJ_ROOT_FRAME : ML_OBJ_ROOT_MODULE;
+		f->objs = c[i].path;
+		f->len = c[i].len;
+		c[i].path = NULL;
+	}
+	free(all);
+	free(ign);
+	free(c);
+	return 0;
+nomem:
+	for (size_t i = 0; c && i < n; i++)
+		free(c[i].path);
+	free(c);
+	free(all);
+	free(ign);
+	PyErr_NoMemory();
+	return -1;
 }
 
-static PyObject *chains_result(query_t *q, size_t max_depth)
+/* The chains not found yet, from the walked and indexed heap. 0, or -1 with an exception. */
+static int chains_indexed(query_t *q, size_t max_depth, found_t *found)
 {
 	ml_obj_heap_t *h = &q->heap;
-	PyObject *list = NULL;
-	found_t *found = calloc(q->ntargets + 1, sizeof *found);
-	if (!found)
-		return PyErr_NoMemory();
-	/* every chain first: no Python object is created until all are found */
 	for (size_t i = 0; i < q->ntargets; i++) {
 		uint32_t r = ml_obj_heap_rank(h, q->targets[i]);
 		found_t *f = &found[i];
-		if (r == ML_OBJ_NONE) /* ignored by the caller: nothing to say */
+		ml_obj_chain_t c;
+		if (f->objs || r == ML_OBJ_NONE) /* found forward, or ignored by the caller: nothing to say */
 			continue;
-		if (ml_obj_chain_find(h, &q->bfs, r, &q->frame_roots, max_depth, &f->c) < 0)
+		if (ml_obj_chain_find(h, &q->bfs, r, &q->frame_roots, max_depth, &c) < 0)
 			goto nomem;
-		f->refcnt = malloc((f->c.len + 1) * sizeof *f->refcnt);
-		f->expl = malloc((f->c.len + 1) * sizeof *f->expl);
-		if (!f->refcnt || !f->expl)
+		f->kind = c.kind;
+		f->cycle = c.cycle;
+		f->len = c.len;
+		f->objs = malloc((c.len + 1) * sizeof *f->objs);
+		f->refcnt = malloc((c.len + 1) * sizeof *f->refcnt);
+		f->expl = malloc((c.len + 1) * sizeof *f->expl);
+		if (!f->objs || !f->refcnt || !f->expl) {
+			free(c.path);
 			goto nomem;
-		for (size_t k = 0; k < f->c.len; k++) {
-			f->refcnt[k] = program_refs(h, f->c.path[k]);
-			f->expl[k] = h->explained[f->c.path[k]] - h->ignored_refs[f->c.path[k]];
 		}
-	}
-	if (!(list = PyList_New(0)))
-		goto done;
-	for (size_t i = 0; i < q->ntargets; i++) {
-		PyObject *item = found[i].c.path ? chain_result(h, &found[i]) : (Py_INCREF(Py_None), Py_None);
-		if (!item || PyList_Append(list, item) < 0) {
-			Py_XDECREF(item);
-			Py_CLEAR(list);
-			goto done;
+		for (size_t k = 0; k < c.len; k++) {
+			f->objs[k] = h->obj[c.path[k]];
+			f->refcnt[k] = program_refs(h, c.path[k]);
+			f->expl[k] = h->explained[c.path[k]] - h->ignored_refs[c.path[k]];
 		}
-		Py_DECREF(item);
+		free(c.path);
 	}
-	goto done;
+	return 0;
 nomem:
 	PyErr_NoMemory();
-done:
-	for (size_t i = 0; i < q->ntargets; i++) {
-		free(found[i].c.path);
-		free(found[i].refcnt);
-		free(found[i].expl);
+	return -1;
+}
+
+/* [(kind, [objects root → target], [refcounts], [references explained] or [None ...], is_cycle) or
+ * None], per target. */
+static PyObject *chains_list(const found_t *found, size_t n)
+{
+	PyObject *list = PyList_New((Py_ssize_t)n);
+	for (size_t i = 0; list && i < n; i++) {
+		const found_t *f = &found[i];
+		PyObject *l[3], *item = Py_None;
+		if (!f->objs) {
+			Py_INCREF(Py_None);
+		} else if (node_lists(NULL, f->objs, f->len, f->refcnt, f->expl, l) < 0 ||
+			   !(item = Py_BuildValue("(sNNNO)", root_names[f->kind], l[0], l[1], l[2],
+						  f->cycle ? Py_True : Py_False))) {
+			Py_CLEAR(list);
+			break;
+		}
+		PyList_SET_ITEM(list, (Py_ssize_t)i, item);
 	}
-	free(found);
+	return list;
+}
+
+/* [(program references, references explained) or None] per target: the counts a forward chain does
+ * not carry (chains.h's index). */
+static PyObject *explained_list(query_t *q)
+{
+	ml_obj_heap_t *h = &q->heap;
+	PyObject *list = PyList_New((Py_ssize_t)q->ntargets);
+	for (size_t i = 0; list && i < q->ntargets; i++) {
+		uint32_t r = ml_obj_heap_rank(h, q->targets[i]);
+		PyObject *item = r == ML_OBJ_NONE ? (Py_INCREF(Py_None), Py_None)
+			: Py_BuildValue("(nI)", program_refs(h, r), h->explained[r] - h->ignored_refs[r]);
+		if (!item)
+			Py_CLEAR(list);
+		else
+			PyList_SET_ITEM(list, (Py_ssize_t)i, item);
+	}
 	return list;
 }
 
@@ -259,7 +342,14 @@ static PyObject *backrefs_result(query_t *q, const query_args_t *a)
 			    (size_t)a->max_nodes, &nodes, &nn, &edges, &ne, &truncated) < 0)
 		return PyErr_NoMemory();
 	PyObject *l[3] = {NULL, NULL, NULL}, *elist = PyList_New((Py_ssize_t)ne), *res = NULL;
-	if (!elist || node_lists(h, nodes, nn, NULL, NULL, l) < 0)
+	PyObject **objs = malloc((nn + 1) * sizeof *objs);
+	if (!objs) {
+		PyErr_NoMemory();
+		goto done;
+	}
+	for (size_t i = 0; i < nn; i++)
+		objs[i] = h->obj[nodes[i]];
+	if (!elist || node_lists(h, objs, nn, NULL, NULL, l) < 0)
 		goto done;
 	for (size_t i = 0; i < ne; i++)
 		PyList_SET_ITEM(elist, (Py_ssize_t)i, Py_BuildValue("(II)", edges[2 * i], edges[2 * i + 1]));
@@ -269,6 +359,7 @@ done:
 	for (int k = 0; k < 3; k++)
 		Py_XDECREF(l[k]);
 	Py_XDECREF(elist);
+	free(objs);
 	free(nodes);
 	free(edges);
 	return res;
@@ -406,13 +497,14 @@ static int gc_call(const char *name)
 static PyObject *obj_query(PyObject *self, PyObject *args, PyObject *kw)
 {
 	static char *kwlist[] = {"census", "select", "targets", "chains", "max_depth", "backrefs", "too_many",
-				 "max_nodes", "garbage", "garbage_limit", "ignore", "ignored_refs", "frames", "untracked", NULL};
+				 "max_nodes", "garbage", "garbage_limit", "ignore", "ignored_refs", "frames", "untracked",
+				 "explain", NULL};
 	query_args_t a = {.too_many = 10, .max_nodes = 500, .garbage_limit = 10000, .untracked = 1};
 	(void)self;
-	if (!PyArg_ParseTupleAndKeywords(args, kw, "|$pOOpnnnnpnOOOp:obj_query", kwlist, &a.census, &a.select,
+	if (!PyArg_ParseTupleAndKeywords(args, kw, "|$pOOpnnnnpnOOOpp:obj_query", kwlist, &a.census, &a.select,
 					 &a.targets, &a.chains, &a.max_depth, &a.backrefs_depth, &a.too_many,
 					 &a.max_nodes, &a.garbage, &a.garbage_limit, &a.ignore, &a.ignored_refs, &a.frames,
-					 &a.untracked))
+					 &a.untracked, &a.explain))
 		return NULL;
 	if (a.max_depth < 0 || a.backrefs_depth < 0 || a.too_many < 1 || a.max_nodes < 1) {
 		PyErr_SetString(PyExc_ValueError, "max_depth and backrefs must be >= 0, too_many and max_nodes >= 1");
@@ -422,13 +514,15 @@ static PyObject *obj_query(PyObject *self, PyObject *args, PyObject *kw)
 		a.select = NULL;
 	query_t q = {0};
 	PyObject *res = NULL, *census = NULL, *deferred = NULL, *selected = NULL, *chains = NULL,
-		 *backrefs = NULL, *garbage = NULL;
+		 *backrefs = NULL, *garbage = NULL, *explained = NULL;
+	found_t *found = NULL;
+	size_t nfound = 0;
 	int gc_was = gc_call("isenabled");
 	if (gc_was < 0 || (gc_was && gc_call("disable") < 0))
 		return NULL;
 	if (prepare(&q, &a) < 0)
 		goto done;
-	int want_graph = a.chains || a.backrefs_depth || a.garbage;
+	int want_graph = a.chains || a.backrefs_depth || a.garbage || a.explain;
 	q.heap.want_edges = want_graph;
 	q.heap.tracked_only = !a.census && !a.select && !a.garbage;
 	for (size_t i = 0; i < q.ntargets; i++)
@@ -447,9 +541,21 @@ static PyObject *obj_query(PyObject *self, PyObject *args, PyObject *kw)
 	q.heap.gc_only = !a.untracked && !want_graph;
 	ml_obj_walk_in_t in = {(PyObject *const *)q.ign, q.nign, q.ignored_refs, q.nignored_refs,
 			       q.targets,		     q.ntargets, q.frames, q.nframes};
-	if (ml_obj_heap_walk(&q.heap, &in) < 0)
+	/* chains to tracked targets are searched forward first; the heap is walked for the rest */
+	int walk = 1;
+	if (a.chains && !(found = calloc((nfound = q.ntargets) + 1, sizeof *found))) {
+		PyErr_NoMemory();
 		goto done;
-	if (want_graph && (ml_obj_heap_index(&q.heap, a.garbage) < 0 || ml_obj_bfs_init(&q.bfs, q.heap.n) < 0)) {
+	}
+	if (a.chains && q.heap.tracked_only && !a.explain && !a.backrefs_depth && !a.garbage) {
+		size_t left = 0;
+		if (chains_forward(&q, &in, (size_t)a.max_depth, found, &left) < 0)
+			goto done;
+		walk = left > 0;
+	}
+	if (walk && ml_obj_heap_walk(&q.heap, &in) < 0)
+		goto done;
+	if (walk && want_graph && (ml_obj_heap_index(&q.heap, a.garbage) < 0 || ml_obj_bfs_init(&q.bfs, q.heap.n) < 0)) {
 		if (!PyErr_Occurred())
 			PyErr_NoMemory();
 		goto done;
@@ -465,7 +571,10 @@ static PyObject *obj_query(PyObject *self, PyObject *args, PyObject *kw)
 			PyList_SET_ITEM(selected, (Py_ssize_t)i, q.heap.selected.v[i]);
 		}
 	}
-	if (a.chains && !(chains = chains_result(&q, (size_t)a.max_depth)))
+	if (a.chains && ((walk && chains_indexed(&q, (size_t)a.max_depth, found) < 0) ||
+			 !(chains = chains_list(found, q.ntargets))))
+		goto done;
+	if (a.explain && !(explained = explained_list(&q)))
 		goto done;
 	if (a.backrefs_depth && !(backrefs = backrefs_result(&q, &a)))
 		goto done;
@@ -477,11 +586,11 @@ static PyObject *obj_query(PyObject *self, PyObject *args, PyObject *kw)
 	memset(&q, 0, sizeof q);
 	if (deferred && add_deferred(census, deferred) < 0)
 		goto done;
-	res = Py_BuildValue("{snsnsKsKsOsOsOsOsO}", "nodes", (Py_ssize_t)nodes, "edges", (Py_ssize_t)edges, "walk_ns",
+	res = Py_BuildValue("{snsnsKsKsOsOsOsOsOsO}", "nodes", (Py_ssize_t)nodes, "edges", (Py_ssize_t)edges, "walk_ns",
 			    (unsigned long long)walk_ns, "index_ns", (unsigned long long)index_ns, "census",
 			    census ? census : Py_None, "selected", selected ? selected : Py_None, "chains",
 			    chains ? chains : Py_None, "backrefs", backrefs ? backrefs : Py_None, "garbage",
-			    garbage ? garbage : Py_None);
+			    garbage ? garbage : Py_None, "explained", explained ? explained : Py_None);
 done:
 	query_free(&q);
 	Py_XDECREF(census);
@@ -490,6 +599,8 @@ done:
 	Py_XDECREF(chains);
 	Py_XDECREF(backrefs);
 	Py_XDECREF(garbage);
+	Py_XDECREF(explained);
+	found_free(found, nfound);
 	if (gc_was > 0) {
 		PyObject *exc_type, *exc, *tb;
 		PyErr_Fetch(&exc_type, &exc, &tb);

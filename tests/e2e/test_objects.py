@@ -98,7 +98,8 @@ def test_growth_without_collection(python, tmp_path):
     """)
 
 
-CHAINS = """
+# One object of each kind of holder: a module global, a class attribute, a mutable default, a closure.
+HOLDERS = """
     import ctypes, gc, sys
     from memlens import objects
 
@@ -122,11 +123,14 @@ CHAINS = """
         return handler
 
     handler = make()
+"""
+
+CHAINS = HOLDERS + """
 
     def types_of(chain):
         return [type(o).__name__ for o in chain]
 
-    c = objects.find_chain(history[1])
+    c = objects.find_chain(history[1], explain=True)
     assert types_of(c) == ["module", "dict", "list", "Item"], types_of(c)
     assert c[0] is sys.modules["__main__"] and c[1] is vars(sys.modules["__main__"]) and c[2] is history
     assert c.links == [".__dict__", "['history']", "[1]"], c.links
@@ -176,6 +180,52 @@ CHAINS = """
 
 def test_chains_element_by_element(python, tmp_path):
     run_py(python, tmp_path, CHAINS)
+
+
+def test_forward_search_agrees_with_the_index(python, tmp_path):
+    """Chains are searched forward from the roots unless explain=True, which builds the referrer index:
+    both must give the same shortest chain for every kind of holder, fall back to the index for what no
+    root reaches (held from C, cycles), which alone counts every referrer (Chain.explained)."""
+    run_py(python, tmp_path, HOLDERS + """
+    table = {"k": Item()}
+    shared = [Item()]
+
+    gc.disable()
+    def cycle():
+        a, b = Item(), Item()
+        a.peer, b.peer = b, a
+    cycle()
+
+    def summary(c):
+        return (c.kind, c.name, [type(o).__name__ for o in c], c.refcounts)
+
+    def running():
+        mine = [Item()]
+        also = [shared]              # a frame and a module reach shared[0] in 3 links each
+        items = objects.by_type("Item") + [history[1], sys.modules["gc"]]   # a duplicate, a module
+        # no chain outlives its summary: a chain held here would be a referrer for the next query
+        fwd = [summary(c) + (c.explained,) for c in objects.find_chains(items)]
+        idx = [summary(c) + (c.explained,) for c in objects.find_chains(items, explain=True)]
+        # the same chains; a cycle's may differ by its __dict__s, materialized by labelling it (3.12+),
+        # and a running frame's refcounts, as on 3.11-3.12 reading f_locals leaves a copy behind
+        assert [c[0] for c in fwd] == [c[0] for c in idx], (fwd, idx)
+        assert [c[:3] for c in fwd if c[0] != "cycle"] == [c[:3] for c in idx if c[0] != "cycle"], (fwd, idx)
+        assert [c[3] for c in fwd if c[0] not in ("cycle", "frame_local")] == \
+               [c[3] for c in idx if c[0] not in ("cycle", "frame_local")], (fwd, idx)
+        # explained: not known to the forward search, counted by the index (the cycles: both)
+        assert [c[4] is None for c in fwd] == [c[0] != "cycle" for c in fwd], fwd
+        assert all(len(c[4]) == len(c[2]) for c in idx) and idx[1][4][0] >= 1 and idx[1][4][2:] == [1, 1], idx[1]
+        kinds = sorted(c[0] for c in fwd)
+        assert kinds.count("cycle") == 2 and "frame_local" in kinds and "default_arg" in kinds, kinds
+        assert "__main__.shared" in [c[1] for c in fwd], fwd   # the module wins the tie
+        assert fwd[-1][:3] == ("module_global", "gc", ["module"]), fwd[-1]
+        assert fwd[-2] == fwd[1] and fwd[1][2] == ["module", "dict", "list", "Item"], fwd
+        assert fwd[1][3][2:] == [1, 1], fwd[1]
+        return len(items), also, mine
+
+    n, _, _ = running()
+    assert n == 13, n   # 11 Items, history[1] again, the gc module
+    """)
 
 
 def test_deep_chain_and_big_fan_in(python, tmp_path):
