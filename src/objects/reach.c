@@ -15,6 +15,7 @@ typedef struct {
 	size_t n, cap;
 	uint32_t cur;   /* the queue index being expanded: the parent of whatever is met now */
 	PyObject *last; /* the last referent looked at (an instance's type, met once per instance) */
+	int blind;
 	ml_obj_addrset_t seen;
 	/* the targets, deduplicated and sorted by address, each with the queue index where it was met */
 	ml_obj_addrset_t targets;
@@ -114,7 +115,22 @@ static __attribute__((noinline)) int meet(reach_t *r, PyObject *o)
 static int visit(PyObject *o, void *arg)
 {
 	reach_t *r = arg;
-	if (o == r->last || !PyType_IS_GC(Py_TYPE(o)))
+	if (o == r->last)
+		return 0;
+	if (r->blind) {
+		r->last = o;
+		int added = ml_obj_addrset_add(&r->seen, o);
+		if (added == 0)
+			return 0;
+		if (added < 0 || enqueue(r, o, r->cur) < 0) {
+			r->failed = 1;
+			return 1;
+		}
+		if (is_target(r, o))
+			met(r, r->n - 1);
+		return r->left == 0;
+	}
+	if (!PyType_IS_GC(Py_TYPE(o)))
 		return 0;
 	return meet(r, o);
 }
@@ -224,7 +240,11 @@ int ml_obj_reach(const ml_obj_walk_in_t *in, PyObject *const *targets, size_t nt
 					for (size_t i = 0; i < in->frames[f].nlocals && !visit(in->frames[f].locals[i], r); i++)
 						;
 		}
-		if (!r->failed && r->left && ml_obj_traversable(o))
+		/* a container's items are queued unread (the commonest referents are items; reading each
+		 * now and again when it is expanded cost two cache misses instead of one); so whatever is
+		 * queued is checked here: the gc tracks it (running frames, roots, before 3.11 it does not) */
+		r->blind = PyList_CheckExact(o) || PyDict_CheckExact(o) || PyTuple_CheckExact(o) || PyAnySet_CheckExact(o);
+		if (!r->failed && r->left && (head < nroots ? ml_obj_traversable(o) : ml_obj_is_tracked(o)))
 			Py_TYPE(o)->tp_traverse(o, visit, r);
 		head++;
 	}
