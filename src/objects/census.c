@@ -12,6 +12,8 @@ void ml_obj_census_free(ml_obj_census_t *c)
 	c->slots = NULL;
 	c->cap = c->n = 0;
 	memset(c->recent, 0, sizeof c->recent);
+	c->last_type = NULL;
+	c->last = NULL;
 }
 
 static ml_obj_typestat_t *slot_for(ml_obj_typestat_t *slots, size_t cap, PyTypeObject *tp)
@@ -35,6 +37,8 @@ static int grow(ml_obj_census_t *c)
 	c->slots = slots;
 	c->cap = cap;
 	memset(c->recent, 0, sizeof c->recent);
+	c->last_type = NULL; /* the entries moved */
+	c->last = NULL;
 	return 0;
 }
 
@@ -75,23 +79,62 @@ ml_obj_typestat_t *ml_obj_census_entry(ml_obj_census_t *c, PyTypeObject *tp)
 	return c->recent[((uintptr_t)tp >> 6) & 15] = e;
 }
 
+/* o's entry and body size; *v its header variant. NULL entry when out of memory. */
+static inline ml_obj_typestat_t *sized(ml_obj_census_t *c, PyObject *o, int64_t *size, int *v)
+{
+	PyTypeObject *tp = Py_TYPE(o);
+	ml_obj_typestat_t *e = tp == c->last_type ? c->last : ml_obj_census_entry(c, tp);
+	if (!e)
+		return NULL;
+	c->last_type = tp;
+	c->last = e;
+	if (e->fixed > 0) { /* the commonest case, a run of instances of one class: nothing to read */
+		*size = e->fixed;
+		*v = 0;
+		return e;
+	}
+	*size = ml_obj_body_size(&e->sizer, o);
+	*v = ml_obj_gc_variant(o);
+	if (e->sizer.mode == ML_OBJ_SIZE_DEFAULT && tp->tp_itemsize == 0 && !tp->tp_is_gc && *size > 0)
+		e->fixed = *size;
+	return e;
+}
+
 int64_t ml_obj_census_add(ml_obj_census_t *c, PyObject *o, int tracked, int *selected)
 {
-	ml_obj_typestat_t *e = ml_obj_census_entry(c, Py_TYPE(o));
+	int64_t size;
+	int v;
+	ml_obj_typestat_t *e = sized(c, o, &size, &v);
 	if (!e)
 		return -2;
-	int64_t size = ml_obj_body_size(&e->sizer, o);
 	e->count++;
 	e->tracked += tracked != 0;
 	if (size < 0) {
 		e->deferred++;
 	} else {
-		int v = ml_obj_gc_variant(o);
 		e->bytes += (uint64_t)size;
 		if (!e->nvar[v]++)
 			e->rep[v] = o;
 	}
 	*selected = e->selected;
+	return size;
+}
+
+int64_t ml_obj_census_remove(ml_obj_census_t *c, PyObject *o, int tracked)
+{
+	int64_t size;
+	int v;
+	ml_obj_typestat_t *e = sized(c, o, &size, &v);
+	if (!e || !e->count)
+		return -1;
+	e->count--;
+	e->tracked -= tracked != 0 && e->tracked;
+	if (size < 0) {
+		e->deferred -= e->deferred > 0;
+	} else {
+		e->bytes -= (uint64_t)size <= e->bytes ? (uint64_t)size : e->bytes;
+		e->nvar[v] -= e->nvar[v] > 0; /* rep[v] may be o: still alive, and of the right kind */
+	}
 	return size;
 }
 

@@ -25,6 +25,7 @@ typedef struct {
 	uint64_t nvar[2];  /* objects sized here, by header variant (objsize.h) */
 	PyObject *rep[2];  /* one of them each: the header is learnt from it by ml_obj_census_finish */
 	int selected;      /* by_type(select_name) wants objects of this type */
+	int64_t fixed;     /* > 0: every object's body size (object.__sizeof__, no items, no tp_is_gc) */
 	ml_obj_sizer_t sizer;
 } ml_obj_typestat_t;
 
@@ -32,6 +33,8 @@ typedef struct {
 	ml_obj_typestat_t *slots;
 	size_t cap, n;
 	ml_obj_typestat_t *recent[16]; /* direct-mapped on the type pointer */
+	PyTypeObject *last_type;       /* the previous object's type: the gc's list holds runs of one type */
+	ml_obj_typestat_t *last;
 	const char *select_name; /* by_type(name): a type's short or dotted name; NULL: none */
 	PyObject *select_types;  /* or a tuple of type objects; NULL: none */
 } ml_obj_census_t;
@@ -45,6 +48,11 @@ ml_obj_typestat_t *ml_obj_census_entry(ml_obj_census_t *c, PyTypeObject *tp);
  * deferred (objsize.h). Sets *selected if its type is selected. −2 when out of memory. Creates no
  * gc object: safe while the gc's lists are walked. */
 int64_t ml_obj_census_add(ml_obj_census_t *c, PyObject *o, int tracked, int *selected);
+
+/* Takes back ml_obj_census_add(c, o, tracked, ...) for an object counted by mistake (the query's own,
+ * left out after the walk rather than looked up for every object); a deferred object's size is the
+ * caller's to take back. Returns its size as census_add did. */
+int64_t ml_obj_census_remove(ml_obj_census_t *c, PyObject *o, int tracked);
 
 /* Adds the headers to the bytes (calls sys.getsizeof once per type and variant: after the walk,
  * while every representative is still alive). */

@@ -69,6 +69,28 @@ def test_census_counts_and_bytes(python, tmp_path):
             stat = objects.census()[name]
             assert (stat.count, stat.bytes) == (len(objs), sum(map(sys.getsizeof, objs))), (name, stat, len(objs))
             del objs
+
+        # the gc's objects only (objgraph's census): the same counts and bytes as gc.get_objects() shows,
+        # type by type, once the objects of this check itself are left out
+        def by_gc():
+            out = {}
+            for o in gc.get_objects():
+                n, b = out.get(type(o), (0, 0))
+                out[type(o)] = (n + 1, b + sys.getsizeof(o))
+            return out
+        mine = {t: (n, b) for t, n, b, _ in objects._query(census=True, untracked=False)["census"]}
+        want = by_gc()
+        own = {list, dict, tuple, type(sys._getframe()), type(by_gc), type(x for x in ()), type(by_gc.__code__)}
+        differ = {t.__name__: (mine.get(t), want.get(t)) for t in set(mine) | set(want)
+                  if mine.get(t) != want.get(t) and t not in own}
+        assert not differ, differ
+        assert mine[Widget] == (10000, 10000 * sys.getsizeof(widgets[0])) and mine[Sized][0] == 7, mine[Widget]
+        assert mine[list][0] >= 6 and mine[type] == want[type], (mine[list], mine[type], want[type])
+        # the query's own objects are taken back from the counts: ask it to leave out some of ours
+        left = {t: (n, b) for t, n, b, _ in
+                objects._query(census=True, untracked=False, ignore=widgets[:100] + sized[:2])["census"]}
+        assert left[Widget] == (9900, 9900 * sys.getsizeof(widgets[0])), left[Widget]
+        assert left[Sized] == (5, 5 * sys.getsizeof(sized[0])), left[Sized]   # sized by Python code, after
     """)
 
 
