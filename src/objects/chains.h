@@ -1,6 +1,9 @@
 /* chains.h — what keeps an object alive: the shortest chain of references from a root down to it, and
  * the graph of its referrers a few levels up (objgraph's find_backref_chain and show_backrefs).
  *
+ * Most chains are found without this index, searched forward from the roots (reach.h); these answer
+ * what that search cannot: targets no root reaches, untracked targets, and the referrer counts.
+ *
  * Both run over an indexed heap (heap.h), so a chain costs one breadth-first search over the referrer
  * array — O(nodes + edges) at worst, with no recursion and no gc.get_referrers per step (objgraph's
  * way: one pass over every gc object for each node it expands).
