@@ -15,7 +15,7 @@ typedef struct {
 	size_t n, cap;
 	uint32_t cur;   /* the queue index being expanded: the parent of whatever is met now */
 	PyObject *last; /* the last referent looked at (an instance's type, met once per instance) */
-	int blind;
+	int blind;      /* cur is a list, dict, tuple or set: its referents join the queue unread */
 	ml_obj_addrset_t seen;
 	/* the targets, deduplicated and sorted by address, each with the queue index where it was met */
 	ml_obj_addrset_t targets;
@@ -91,17 +91,14 @@ static inline int is_target(reach_t *r, PyObject *o)
 	return r->one ? o == r->one : ml_obj_addrset_has(&r->targets, o);
 }
 
-/* A gc-capable referent: if tracked and not met before, it joins the queue. 1 (stop) once every
- * target is met, or when out of memory. */
-static __attribute__((noinline)) int meet(reach_t *r, PyObject *o)
+/* o joins the queue through parent, unless met before. 1 (stop) once every target is met, or when out
+ * of memory (failed set). */
+static inline int join(reach_t *r, PyObject *o, uint32_t parent)
 {
-	r->last = o;
-	if (!ml_obj_is_tracked(o))
-		return 0;
 	int added = ml_obj_addrset_add(&r->seen, o);
 	if (added == 0)
 		return 0;
-	if (added < 0 || enqueue(r, o, r->cur) < 0) {
+	if (added < 0 || enqueue(r, o, parent) < 0) {
 		r->failed = 1;
 		return 1;
 	}
@@ -110,8 +107,15 @@ static __attribute__((noinline)) int meet(reach_t *r, PyObject *o)
 	return r->left == 0;
 }
 
+/* A gc-capable referent: it joins the queue if the gc tracks it. */
+static __attribute__((noinline)) int meet(reach_t *r, PyObject *o)
+{
+	r->last = o;
+	return ml_obj_is_tracked(o) ? join(r, o, r->cur) : 0;
+}
+
 /* tp_traverse's callback, kept small: most referents are str and int, rejected on their type, and an
- * instance's type is met once per instance. */
+ * instance's type is met once per instance. A container's items join unread (see the search loop). */
 static int visit(PyObject *o, void *arg)
 {
 	reach_t *r = arg;
@@ -119,33 +123,16 @@ static int visit(PyObject *o, void *arg)
 		return 0;
 	if (r->blind) {
 		r->last = o;
-		int added = ml_obj_addrset_add(&r->seen, o);
-		if (added == 0)
-			return 0;
-		if (added < 0 || enqueue(r, o, r->cur) < 0) {
-			r->failed = 1;
-			return 1;
-		}
-		if (is_target(r, o))
-			met(r, r->n - 1);
-		return r->left == 0;
+		return join(r, o, r->cur);
 	}
-	if (!PyType_IS_GC(Py_TYPE(o)))
-		return 0;
-	return meet(r, o);
+	return PyType_IS_GC(Py_TYPE(o)) ? meet(r, o) : 0;
 }
 
-/* A root: a module of sys.modules, or a running frame. */
+/* A root: a module of sys.modules, or a running frame. 0, or -1 when out of memory. */
 static int add_root(reach_t *r, PyObject *o)
 {
-	int added = ml_obj_addrset_add(&r->seen, o);
-	if (added <= 0)
-		return added;
-	if (enqueue(r, o, NO_PARENT) < 0)
-		return -1;
-	if (is_target(r, o))
-		met(r, r->n - 1);
-	return 0;
+	join(r, o, NO_PARENT);
+	return r->failed ? -1 : 0;
 }
 
 static int set_targets(reach_t *r, PyObject *const *targets, size_t ntargets)
@@ -234,16 +221,16 @@ int ml_obj_reach(const ml_obj_walk_in_t *in, PyObject *const *targets, size_t nt
 		}
 		PyObject *o = r->obj[head];
 		r->cur = (uint32_t)head;
+		/* a container's items are queued unread (the commonest referents are items; reading each
+		 * now and again when it is expanded cost two cache misses instead of one); so whatever is
+		 * queued is checked here: the gc tracks it (running frames, roots, before 3.11 it does not) */
+		r->blind = PyList_CheckExact(o) || PyDict_CheckExact(o) || PyTuple_CheckExact(o) || PyAnySet_CheckExact(o);
 		if (head >= nmodules && head < nroots) { /* a frame's locals, where its object does not show them */
 			for (size_t f = 0; f < in->nframes; f++)
 				if (in->frames[f].frame == o)
 					for (size_t i = 0; i < in->frames[f].nlocals && !visit(in->frames[f].locals[i], r); i++)
 						;
 		}
-		/* a container's items are queued unread (the commonest referents are items; reading each
-		 * now and again when it is expanded cost two cache misses instead of one); so whatever is
-		 * queued is checked here: the gc tracks it (running frames, roots, before 3.11 it does not) */
-		r->blind = PyList_CheckExact(o) || PyDict_CheckExact(o) || PyTuple_CheckExact(o) || PyAnySet_CheckExact(o);
 		if (!r->failed && r->left && (head < nroots ? ml_obj_traversable(o) : ml_obj_is_tracked(o)))
 			Py_TYPE(o)->tp_traverse(o, visit, r);
 		head++;
