@@ -64,6 +64,7 @@ void ml_obj_heap_free(ml_obj_heap_t *h)
 typedef struct {
 	ml_obj_heap_t *h;
 	int failed;
+	int uncount_ignored; /* ignored objects are counted with the rest, then taken back */
 	unsigned head, n;
 	PyObject *pending[PENDING];
 } walk_t;
@@ -190,7 +191,7 @@ static int each_tracked(PyObject *o, void *arg)
 {
 	walk_t *w = arg;
 	ml_obj_heap_t *h = w->h;
-	if (h->ignored.count && !h->uncount_ignored && ml_obj_addrset_has(&h->ignored, o))
+	if (h->ignored.count && !w->uncount_ignored && ml_obj_addrset_has(&h->ignored, o))
 		return 0;
 	if (h->gc_only) {
 		if (meet(w, o, 1) < 0)
@@ -399,12 +400,12 @@ int ml_obj_heap_walk(ml_obj_heap_t *h, const ml_obj_walk_in_t *in)
 		goto nomem;
 	/* a census of the gc's objects, nothing selected: the query's own few are counted with the rest
 	 * and taken back after, instead of looked up in the ignored set for each of millions */
-	h->uncount_ignored = h->gc_only && h->census && !h->census->select_name && !h->census->select_types;
+	w.uncount_ignored = h->gc_only && h->census && !h->census->select_name && !h->census->select_types;
 	if (ml_obj_gclist_each(each_tracked, &w) < 0) {
 		ptrs_free(&ignored);
 		return -1;
 	}
-	for (size_t i = 0; h->uncount_ignored && i < ignored.n; i++)
+	for (size_t i = 0; w.uncount_ignored && i < ignored.n; i++)
 		if (ml_obj_is_tracked(ignored.v[i]) && ml_obj_census_remove(h->census, ignored.v[i], 1) < 0)
 			for (size_t k = 0; k < h->deferred.n; k++) /* its size was to be asked later */
 				if (h->deferred.v[k] == ignored.v[i]) {

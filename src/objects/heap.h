@@ -56,7 +56,6 @@ typedef struct {
 			     no pointer is looked up twice */
 	ml_obj_census_t *census; /* NULL: no census */
 	int gc_only;             /* count the gc's own objects only, as objgraph does: no traversal */
-	int uncount_ignored;     /* (set by the walk) ignored objects are counted, then taken back */
 
 	/* filled by the walk */
 	ml_obj_addrset_t nodes, ignored;
